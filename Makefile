@@ -1,0 +1,49 @@
+# Two commands: `make run` sets everything up and serves the demo; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run setup venv translations db demo test test-fast bench bench-web bench-analysis clean
+
+run: setup demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+setup: venv translations db
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+translations: venv
+	$(VENV)/bin/pybabel compile --use-fuzzy -f -d translations >/dev/null
+
+db: venv
+	mkdir -p instance
+	$(FLASK) db upgrade
+
+demo: db
+	$(FLASK) demo
+
+test: venv translations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: venv translations
+	$(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
+
+bench: bench-analysis bench-web
+
+bench-analysis: venv
+	$(PY) -m bench.analysis
+
+bench-web: venv translations
+	$(PY) -m bench.web
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,198 @@
+"""Web benchmark: survey submissions per second against a trivial endpoint on the same server.
+
+Starts gunicorn (2 workers) on SQLite and, when reachable, PostgreSQL, with 50 concurrent
+keep-alive clients, and prints requests per second and p50/p99 latency for
+  * GET /ping             the ceiling: the cheapest response the server gives;
+  * POST /s/nps-pulse     a complete one-page survey submission (stored and committed);
+  * GET+POST respondent   a respondent opening the page and sending it.
+Run with `make bench-web`. Figures are medians of several rounds.
+"""
+import asyncio
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = 50
+SECONDS = 6
+ROUNDS = 3
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_web")
+
+
+class Connection:
+    """A minimal HTTP/1.1 keep-alive client; enough for this server and nothing more."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.reader = self.writer = None
+        self.cookies: dict[str, str] = {}
+
+    async def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None):
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", "Accept-Language: en"]
+        if self.cookies:
+            head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        for key, value in (headers or {}).items():
+            head.append(f"{key}: {value}")
+        if body:
+            head.append(f"Content-Length: {len(body)}")
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        await self.writer.drain()
+        status_line = await self.reader.readline()
+        if not status_line:
+            self.writer = None
+            raise ConnectionError("closed")
+        status = int(status_line.split()[1])
+        length, close = 0, False
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            name, value = name.strip().lower(), value.strip()
+            if name == "content-length":
+                length = int(value)
+            elif name == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+            elif name == "connection" and value.lower() == "close":
+                close = True
+        payload = await self.reader.readexactly(length) if length else b""
+        if close:
+            self.writer.close()
+            self.writer = None
+        return status, payload
+
+
+async def _prepare(conn: Connection) -> str:
+    status, page = await conn.request("GET", "/s/nps-pulse")
+    assert status == 200, status
+    return re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1).decode()
+
+
+def _submission(csrf: str, form_key: str) -> bytes:
+    return urlencode({"csrf_token": csrf, "form_key": form_key, "page": "0", "next": "1",
+                      "nps": "9", "reason": "Friendly staff", "csat": "5"}).encode()
+
+
+async def _client(port: int, kind: str, deadline: float, latencies: list):
+    conn = Connection(port)
+    csrf = await _prepare(conn) if kind != "ping" else ""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    while time.perf_counter() < deadline:
+        start = time.perf_counter()
+        if kind == "ping":
+            status, _ = await conn.request("GET", "/ping")
+            ok = status == 200
+        elif kind == "submit":
+            status, _ = await conn.request("POST", "/s/nps-pulse", _submission(csrf, secrets.token_urlsafe(18)), form)
+            ok = status == 303
+        else:
+            conn.cookies.pop("r2", None)
+            csrf = await _prepare(conn)
+            status, _ = await conn.request("POST", "/s/nps-pulse", _submission(csrf, secrets.token_urlsafe(18)), form)
+            ok = status == 303
+        if not ok:
+            raise RuntimeError(f"{kind}: unexpected status {status}")
+        latencies.append(time.perf_counter() - start)
+
+
+async def _round(port: int, kind: str) -> tuple[float, float, float]:
+    latencies: list[float] = []
+    deadline = time.perf_counter() + SECONDS
+    start = time.perf_counter()
+    await asyncio.gather(*(_client(port, kind, deadline, latencies) for _ in range(CLIENTS)))
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return len(latencies) / elapsed, latencies[len(latencies) // 2] * 1000, latencies[int(len(latencies) * 0.99)] * 1000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(database_url: str, workdir: Path) -> tuple[subprocess.Popen, int]:
+    env = {**os.environ, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": "0",
+           "SECRET_KEY": "bench-secret", "PYTHONPATH": str(ROOT)}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([*flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--backlog", "512",
+         "--keep-alive", "30", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server, port
+
+
+def _bench(label: str, database_url: str, workdir: Path) -> None:
+    server, port = _serve(database_url, workdir)
+    try:
+        results = {}
+        for kind in ("ping", "submit", "respondent"):
+            rounds = [asyncio.run(_round(port, kind)) for _ in range(ROUNDS)]
+            results[kind] = tuple(statistics.median(r[i] for r in rounds) for i in range(3))
+        ceiling = results["ping"][0]
+        print(f"\n{label}: {CLIENTS} concurrent clients, gunicorn 2 sync workers, median of {ROUNDS} rounds of {SECONDS}s")
+        print(f"  {'':32} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8} {'of ceiling':>10}")
+        names = {"ping": "GET /ping (ceiling)", "submit": "POST submission", "respondent": "GET page + POST submission"}
+        for kind, (rate, p50, p99) in results.items():
+            print(f"  {names[kind]:32} {rate:8.0f} {p50:8.1f} {p99:8.1f} {rate / ceiling:10.0%}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+def _postgres_ready() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3) as conn:
+            conn.execute("DROP DATABASE IF EXISTS bench_web")
+            conn.execute("CREATE DATABASE bench_web")
+        return True
+    except Exception as error:  # noqa: BLE001 - any failure means: skip this database
+        print(f"PostgreSQL not available ({error}); skipping it.")
+        return False
+
+
+def main() -> None:
+    print(f"machine: {os.cpu_count()} cores, {_cpu_model()}, Python {sys.version.split()[0]}")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-web-"))
+    try:
+        _bench("SQLite", f"sqlite:///{workdir / 'bench.db'}", workdir)
+        if _postgres_ready():
+            _bench("PostgreSQL", PG_URL, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    main()

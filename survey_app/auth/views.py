@@ -1,0 +1,41 @@
+"""Staff login and logout."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import limiter
+from ..services import users
+from .forms import LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    """Log a staff member in and send them where they were going."""
+    if current_user.is_authenticated:
+        return redirect(url_for("surveys.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = users.authenticate(form.username.data, form.password.data)
+        if user is None:
+            flash(_("Wrong user name or password."), "error")
+            return render_template("auth/login.html", form=form), 401
+        login_user(user)
+        target = request.args.get("next", "")
+        if not target.startswith("/") or urlsplit(target).netloc or target.startswith("//"):
+            target = url_for("surveys.index")
+        return redirect(target)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """End the staff session."""
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))

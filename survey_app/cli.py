@@ -1,0 +1,100 @@
+"""Flask commands: staff users, instruments, demo data and translations."""
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from instruments import InstrumentInvalid, builtin_paths, validate_path
+
+from .config import ROOT
+from .services import instruments as instrument_store
+from .services import users as user_service
+from .services.errors import DomainError
+
+users_cli = AppGroup("users", help="Staff accounts.")
+instruments_cli = AppGroup("instruments", help="Questionnaire instruments.")
+translate_cli = AppGroup("translate", help="Translation catalogues.")
+
+
+@users_cli.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "manager", "supervisor", "agent"]), required=True)
+@click.option("--password", help="The password (or use --password-stdin).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--team", default=None, help="The agent's team.")
+def create_user(name, role, password, password_stdin, team):
+    """Create a staff account."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise click.UsageError("Give --password or --password-stdin.")
+    try:
+        user = user_service.create_user(name, password, role, team)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.username} ({user.role.value}).")
+
+
+@instruments_cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def validate(paths):
+    """Check instrument files; print every error with its file and line."""
+    failed = False
+    for path in paths or builtin_paths():
+        errors = validate_path(path)
+        for error in errors:
+            click.echo(str(error), err=True)
+        if errors:
+            failed = True
+        else:
+            click.echo(f"{path}: ok")
+    if failed:
+        sys.exit(1)
+
+
+@instruments_cli.command("load")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def load(paths):
+    """Store instruments (the built-in ones by default) so surveys can be published from them."""
+    try:
+        versions = instrument_store.load_paths(list(paths) or builtin_paths())
+    except InstrumentInvalid as invalid:
+        for error in invalid.errors:
+            click.echo(str(error), err=True)
+        sys.exit(1)
+    for version in versions:
+        click.echo(f"{version.instrument_id} {version.version} {version.content_hash[:12]}")
+
+
+@click.command("demo")
+@click.option("--seed", default=2026, show_default=True)
+def demo(seed):
+    """Create demo accounts, surveys and responses; keeps data that exists already."""
+    from .services.demo import create_demo
+
+    for line in create_demo(seed=seed):
+        click.echo(line)
+
+
+@translate_cli.command("compile")
+def compile_translations():
+    """Compile the .po catalogues into the .mo files the app reads."""
+    subprocess.run(["pybabel", "compile", "-f", "-d", str(ROOT / "translations")], check=True)
+
+
+@translate_cli.command("update")
+def update_translations():
+    """Extract messages and merge them into every catalogue."""
+    pot = ROOT / "translations" / "messages.pot"
+    subprocess.run(["pybabel", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-o", str(pot), str(ROOT)], check=True)
+    subprocess.run(["pybabel", "update", "-i", str(pot), "-d", str(ROOT / "translations")], check=True)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(instruments_cli)
+    app.cli.add_command(translate_cli)
+    app.cli.add_command(demo)

@@ -1,0 +1,19 @@
+"""Every model, imported here so Alembic and the app see the whole schema."""
+from .customer import Customer
+from .response import Response, ResponseSegment, ResponseStatus
+from .survey import InstrumentVersion, Invitation, Survey, SurveyStatus, Wave
+from .user import Role, StaffUser
+
+__all__ = [
+    "Customer",
+    "InstrumentVersion",
+    "Invitation",
+    "Response",
+    "ResponseSegment",
+    "ResponseStatus",
+    "Role",
+    "StaffUser",
+    "Survey",
+    "SurveyStatus",
+    "Wave",
+]

@@ -1,0 +1,1 @@
+"""Domain operations with no HTTP in them; each module holds one idea."""

@@ -1,0 +1,157 @@
+"""Demo data for ``make run``: staff accounts, two published surveys and responses drawn from a
+population model whose structural paths are known, so the analysis has real structure to find."""
+from datetime import datetime, time, timedelta, timezone
+from graphlib import TopologicalSorter
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+
+from instruments import builtin_paths
+
+from ..extensions import db
+from ..models import Response, ResponseSegment, ResponseStatus, StaffUser, Survey
+from ..models.base import now_utc
+from . import instruments as instrument_store
+from .customers import ContactKeys, resolve_customer
+from .invitations import issue_invitation
+from .surveys import SurveySpec, publish_survey
+
+DEMO_USERS = (
+    ("admin", "admin", "demo-admin-pass"),
+    ("manager", "manager", "demo-manager-pass"),
+    ("supervisor", "supervisor", "demo-supervisor-pass"),
+    ("agent", "agent", "demo-agent-pass"),
+)
+STORES = ("north", "centre", "south")
+# Standardised path coefficients of the population the demo responses are drawn from.
+ACSI_TRUE_PATHS = {
+    ("expectations", "quality"): 0.55,
+    ("expectations", "value"): 0.15,
+    ("expectations", "satisfaction"): 0.10,
+    ("quality", "value"): 0.60,
+    ("quality", "satisfaction"): 0.45,
+    ("value", "satisfaction"): 0.35,
+    ("satisfaction", "complaints"): 0.50,
+    ("satisfaction", "loyalty"): 0.55,
+    ("complaints", "loyalty"): 0.25,
+}
+LOADING = 0.85
+
+
+def create_demo(seed: int = 2026, responses: int = 500) -> list[str]:
+    """Create what is missing of the demo; returns lines to print. Existing data is kept."""
+    lines = []
+    instrument_store.load_paths(builtin_paths())
+    for username, role, password in DEMO_USERS:
+        if not db.session.scalar(sa.select(StaffUser.id).where(StaffUser.username == username)):
+            user = StaffUser(username=username, role=role, team="front-line" if role == "agent" else None)
+            user.set_password(password)
+            db.session.add(user)
+        lines.append(f"staff login  {username:<11} password {password}")
+    db.session.commit()
+    rng = np.random.default_rng(seed)
+    if not _exists("demo"):
+        _acsi_demo(rng, responses)
+        lines.append(f"survey /s/demo created with {responses} responses")
+    if not _exists("nps-pulse"):
+        _nps_demo(rng, 120)
+        lines.append("survey /s/nps-pulse created with 120 responses")
+    return lines
+
+
+def _exists(slug: str) -> bool:
+    return db.session.scalar(sa.select(Survey.id).where(Survey.slug == slug)) is not None
+
+
+def _acsi_demo(rng: np.random.Generator, n: int) -> None:
+    version = instrument_store.latest_version("acsi")
+    instrument = instrument_store.instrument_of(version)
+    today = now_utc().date()
+    first, second = today - timedelta(days=80), today - timedelta(days=35)
+    survey = publish_survey(SurveySpec(
+        title="Store satisfaction 2026 (ACSI)", slug="demo", instrument_version=version,
+        waves=[("2026 wave 1", first), ("2026 wave 2", second)], segment_fields={"store": list(STORES)},
+    ))
+    answers = simulate_answers(instrument, ACSI_TRUE_PATHS, n, rng, store_shift=[-0.3, 0.0, 0.3])
+    secret = current_app.config["SECRET_KEY"]
+    for index, (row, store) in enumerate(answers):
+        wave = survey.waves[0] if index < n // 2 else survey.waves[1]
+        start = first if wave is survey.waves[0] else second
+        when = datetime.combine(start + timedelta(days=int(rng.integers(0, 30))), time(9), timezone.utc)
+        when += timedelta(minutes=int(rng.integers(0, 600)))
+        customer_id = invitation_id = None
+        if index % 5 == 0:  # one in five answered a personal invitation
+            keys = ContactKeys(phone=f"+86138{index:08d}", email=f"customer{index}@example.com")
+            customer, _ = resolve_customer(keys, f"Customer {index}")
+            invitation = issue_invitation(survey, wave, customer.id, {"store": store}, secret, when - timedelta(days=1), 60)
+            invitation.used_at = when
+            customer_id, invitation_id = customer.id, invitation.id
+        _add_response(survey, wave.id, row, {"store": store}, when, customer_id, invitation_id)
+    db.session.commit()
+
+
+def _nps_demo(rng: np.random.Generator, n: int) -> None:
+    version = instrument_store.latest_version("nps-pulse")
+    instrument = instrument_store.instrument_of(version)
+    survey = publish_survey(SurveySpec(
+        title="After-visit pulse", slug="nps-pulse", instrument_version=version,
+        waves=[("November", now_utc().date() - timedelta(days=20))], segment_fields={"store": list(STORES)},
+    ))
+    nps = next(q for q in instrument.questions if q.kind == "nps")
+    csat_items = list(instrument.item_ids)
+    for index in range(n):
+        score = int(np.clip(np.round(rng.normal(7.6, 2.0)), 0, 10))
+        row = {nps.id: score}
+        for item_id in csat_items:
+            scale = instrument.item(item_id).scale
+            row[item_id] = int(np.clip(round(scale.min + (scale.max - scale.min) * score / 10), scale.min, scale.max))
+        when = now_utc() - timedelta(days=int(rng.integers(0, 20)), minutes=int(rng.integers(0, 600)))
+        _add_response(survey, survey.waves[0].id, row, {"store": STORES[index % 3]}, when, None, None)
+    db.session.commit()
+
+
+def _add_response(survey, wave_id, answers, segments, when, customer_id, invitation_id) -> None:
+    response = Response(
+        survey_id=survey.id, wave_id=wave_id, customer_id=customer_id, invitation_id=invitation_id,
+        form_key=f"demo-{survey.id}-{np.random.default_rng().integers(1 << 62):x}",
+        status=ResponseStatus.SUBMITTED, answers=answers, segments=segments, language="zh",
+        started_at=when - timedelta(minutes=4), updated_at=when, submitted_at=when, page=0,
+    )
+    db.session.add(response)
+    db.session.flush()
+    db.session.add_all(ResponseSegment(response_id=response.id, name=k, value=v) for k, v in segments.items())
+
+
+def simulate_answers(instrument, true_paths: dict, n: int, rng: np.random.Generator, store_shift=(0.0,)):
+    """Draw ``n`` answer sets from a population model with standardised ``true_paths``.
+
+    Each construct's score is its predictors' weighted sum plus noise scaled to unit variance;
+    each item is ``LOADING`` × its construct score plus noise, put on the item's scale.
+    Returns (answers, store) pairs.
+    """
+    order = TopologicalSorter({c.id: {a for a, b in instrument.paths if b == c.id} for c in instrument.constructs})
+    stores = rng.integers(0, len(store_shift), size=n)
+    scores: dict[str, np.ndarray] = {}
+    for construct in order.static_order():
+        predictors = [(a, true_paths.get((a, construct), 0.3)) for a, b in instrument.paths if b == construct]
+        explained = sum(beta * scores[a] for a, beta in predictors) if predictors else 0.0
+        if isinstance(explained, np.ndarray):
+            noise_sd = np.sqrt(max(1e-6, 1.0 - np.var(explained)))
+        else:
+            noise_sd = 1.0
+        scores[construct] = explained + rng.normal(0.0, noise_sd, n)
+        if construct == "quality":
+            scores[construct] = scores[construct] + np.asarray(store_shift)[stores]
+    rows = [dict() for _ in range(n)]
+    for item in instrument.items:
+        scale = item.scale
+        latent = LOADING * scores[item.construct] + np.sqrt(1 - LOADING**2) * rng.normal(0, 1, n)
+        middle, spread = scale.min + 0.68 * (scale.max - scale.min), (scale.max - scale.min) / 5.0
+        values = np.clip(np.round(middle + spread * latent), scale.min, scale.max).astype(int)
+        if item.reverse:
+            values = scale.min + scale.max - values
+        unknown = rng.random(n) < (0.02 if scale.dont_know else 0.0)
+        for row, value, dk in zip(rows, values, unknown):
+            row[item.id] = None if dk else int(value)
+    return [(row, STORES[s] if len(store_shift) == 3 else None) for row, s in zip(rows, stores)]

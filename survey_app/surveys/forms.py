@@ -1,0 +1,41 @@
+"""Staff forms for publishing surveys and importing invitations."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class PublishSurveyForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_l("Address (slug)"), validators=[DataRequired(), Length(max=63)],
+                       description=_l("The public link becomes /s/<slug>: lower-case letters, digits and hyphens."))
+    instrument = SelectField(_l("Instrument"), validators=[DataRequired()])
+    languages = SelectMultipleField(
+        _l("Languages"), choices=[("zh", "中文"), ("en", "English")], default=["zh", "en"],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+    )
+    opens_at = DateTimeLocalField(_l("Opens (UTC)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("Closes (UTC)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    waves = TextAreaField(
+        _l("Waves"), validators=[Optional(), Length(max=2000)],
+        description=_l("One per line: name, first day (YYYY-MM-DD). Empty: one wave from today."),
+    )
+    segments = TextAreaField(
+        _l("Segment fields"), validators=[Optional(), Length(max=2000)],
+        description=_l("One per line: field name, then the allowed values, e.g. store: north, south. "
+                       "A public link can carry them: /s/<slug>?store=north"),
+    )
+    anonymous_link = BooleanField(_l("Public link for anyone"), default=True)
+
+
+class ImportInvitationsForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Upload a CSV file."))],
+                     description=_l("Columns: name, phone, email, reference, and any segment fields of the survey."))
+    wave = SelectField(_l("Wave"), coerce=int)
+
+
+class WaveForm(FlaskForm):
+    name = StringField(_l("Wave name"), validators=[DataRequired(), Length(max=64)])
+    opens_on = DateField(_l("First day"), validators=[DataRequired()])

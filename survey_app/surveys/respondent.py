@@ -1,0 +1,195 @@
+"""The pages customers answer on: the anonymous link /s/<slug> and the personal link /i/<token>."""
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from ..extensions import limiter
+from ..i18n import current_language
+from ..models import Invitation, Survey, SurveyStatus
+from ..models.base import now_utc
+from ..services import responses
+from ..services.errors import NotFound
+from ..services.instruments import instrument_of
+from ..services.invitations import find_invitation
+from ..services.surveys import survey_by_slug
+from .questions import build_page_form, page_values
+
+bp = Blueprint("respondent", __name__)
+
+RESUME_DAYS = 30
+
+
+@bp.route("/s/<slug>", methods=["GET", "POST"])
+@limiter.limit("120 per minute", methods=["POST"])
+def anonymous(slug: str):
+    """Answer a survey through its public link.
+
+    :raise 404: when there is no such survey or it has no public link.
+    """
+    try:
+        survey = survey_by_slug(slug)
+    except NotFound:
+        abort(404)
+    if not survey.anonymous_link:
+        abort(404)
+    return _questionnaire(survey, None, url_for("respondent.anonymous", slug=slug),
+                          url_for("respondent.anonymous_thanks", slug=slug))
+
+
+@bp.get("/s/<slug>/thanks")
+def anonymous_thanks(slug: str):
+    """Thank the respondent once the response is stored."""
+    try:
+        survey = survey_by_slug(slug)
+    except NotFound:
+        abort(404)
+    return _thanks(survey)
+
+
+@bp.route("/i/<token>", methods=["GET", "POST"])
+@limiter.limit("120 per minute", methods=["POST"])
+def invited(token: str):
+    """Answer a survey through a personal invitation link."""
+    invitation = find_invitation(token)
+    if invitation is None:
+        return _link_problem("unknown"), 404
+    survey = invitation.survey
+    thanks = url_for("respondent.invited_thanks", token=token)
+    if invitation.used_at is not None:
+        return redirect(thanks)
+    if invitation.expires_at <= now_utc():
+        return _link_problem("expired"), 410
+    return _questionnaire(survey, invitation, url_for("respondent.invited", token=token), thanks)
+
+
+@bp.get("/i/<token>/thanks")
+def invited_thanks(token: str):
+    """Thank an invited respondent; a used link lands here too."""
+    invitation = find_invitation(token)
+    if invitation is None:
+        return _link_problem("unknown"), 404
+    return _thanks(invitation.survey)
+
+
+def _questionnaire(survey: Survey, invitation: Invitation | None, self_url: str, thanks_url: str):
+    if not survey.is_open(now_utc()):
+        return _unavailable(survey)
+    instrument = instrument_of(survey.instrument_version)
+    language = _language(survey)
+    cookie = f"r{survey.id}"
+    key = request.form.get("form_key") if request.method == "POST" else request.cookies.get(cookie)
+    response = responses.find_response(survey, form_key=key, invitation=invitation)
+    if response is not None and response.is_submitted:
+        return redirect(thanks_url, code=303)
+    answers = response.answers if response else {}
+    last_page = len(instrument.pages) - 1
+    if request.method == "GET":
+        page_index = response.page if response else 0
+        form = build_page_form(instrument, min(page_index, last_page), language, answers)
+        form.form_key.data = response.form_key if response else responses.new_form_key()
+        return _render_page(survey, instrument, min(page_index, last_page), form, language, self_url,
+                            invitation, answers)
+
+    page_index = _int(request.form.get("page"), 0, last_page)
+    form = build_page_form(instrument, page_index, language, answers, formdata=request.form)
+    form.validate()
+    values, errors = page_values(instrument, page_index, form, answers)
+    going_back = "back" in request.form
+    if errors and not going_back:
+        return _render_page(survey, instrument, page_index, form, language, self_url, invitation,
+                            {**answers, **values}, errors), 422
+    if going_back:
+        values = {k: v for k, v in values.items() if k not in errors}
+        next_page = _previous_page(instrument, page_index, {**answers, **values})
+    else:
+        next_page = _next_page(instrument, page_index, {**answers, **values})
+    final = next_page > last_page
+    response = responses.record_page(
+        survey, form_key=request.form.get("form_key") or responses.new_form_key(), values=values,
+        next_page=min(next_page, last_page), language=language, final=final, invitation=invitation,
+        segments=_link_segments(survey),
+    )
+    reply = redirect(thanks_url if final else self_url, code=303)
+    if invitation is None:
+        reply.set_cookie(cookie, response.form_key, max_age=RESUME_DAYS * 86400, httponly=True,
+                         samesite="Lax", path=self_url)
+    return reply
+
+
+def _render_page(survey, instrument, page_index, form, language, self_url, invitation, answers, errors=None):
+    page = instrument.pages[page_index]
+    visible = [eid for eid in page.elements if _shown(instrument, page, eid, answers)]
+    return render_template(
+        "respondent/page.html", survey=survey, instrument=instrument, page=page, page_index=page_index,
+        page_count=len(instrument.pages), form=form, language=language, errors=errors or {},
+        elements=[instrument.element(eid) for eid in page.elements], visible=set(visible),
+        action=self_url, segments=_link_segments(survey) if invitation is None else {},
+    )
+
+
+def _shown(instrument, page, element_id: str, answers: dict) -> bool:
+    """Whether to print a question: its condition holds, or depends on an answer on this same page.
+
+    Pages work without JavaScript, so a question that hangs on an answer given on the same page
+    is shown, and only required when its condition holds once the page is sent.
+    """
+    condition = instrument.element(element_id).condition
+    if condition is not None and condition.question in page.elements:
+        return True
+    return instrument.visible(element_id, answers)
+
+
+def _next_page(instrument, page_index: int, answers: dict) -> int:
+    """The next page with something to show; past the last page means done."""
+    index = page_index + 1
+    while index < len(instrument.pages) and not _page_has_visible(instrument, index, answers):
+        index += 1
+    return index
+
+
+def _previous_page(instrument, page_index: int, answers: dict) -> int:
+    index = page_index - 1
+    while index > 0 and not _page_has_visible(instrument, index, answers):
+        index -= 1
+    return max(index, 0)
+
+
+def _page_has_visible(instrument, index: int, answers: dict) -> bool:
+    return any(instrument.visible(eid, answers) for eid in instrument.pages[index].elements)
+
+
+def _link_segments(survey: Survey) -> dict:
+    """Segment values carried by a public link, e.g. a QR code per store: ?store=north."""
+    source = request.form if request.method == "POST" else request.args
+    values = {}
+    for name, allowed in survey.segment_fields.items():
+        value = (source.get(f"seg_{name}") if request.method == "POST" else source.get(name)) or ""
+        value = value.strip()[:128]
+        if value and (not allowed or value in allowed):
+            values[name] = value
+    return values
+
+
+def _language(survey: Survey) -> str:
+    language = current_language()
+    return language if language in survey.languages else survey.languages[0]
+
+
+def _int(raw, low: int, high: int) -> int:
+    try:
+        return min(max(int(raw), low), high)
+    except (TypeError, ValueError):
+        return low
+
+
+def _unavailable(survey: Survey):
+    status = 410 if survey.status is SurveyStatus.CLOSED or (survey.closes_at and survey.closes_at <= now_utc()) else 503
+    return render_template("respondent/unavailable.html", survey=survey, closed=status == 410), status
+
+
+def _thanks(survey: Survey):
+    instrument = instrument_of(survey.instrument_version)
+    return render_template("respondent/thanks.html", survey=survey, instrument=instrument,
+                           language=_language(survey))
+
+
+def _link_problem(kind: str):
+    return render_template("respondent/link_problem.html", kind=kind)

@@ -1,0 +1,163 @@
+"""Staff pages for surveys: list, publish, status changes, invitations and exports."""
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from ..auth.access import role_required
+from ..extensions import db
+from ..models import Role, Survey, SurveyStatus, Wave
+from ..services import exports, invitations, surveys
+from ..services.errors import Conflict, InvalidInput, NotFound
+from ..services.instruments import available_instruments, instrument_of
+from .forms import ImportInvitationsForm, PublishSurveyForm, WaveForm
+from .publishing import spec_from_form
+
+bp = Blueprint("surveys", __name__)
+
+
+@bp.get("/")
+@role_required(Role.MANAGER)
+def index():
+    """List every survey with its response count."""
+    return render_template("surveys/index.html", rows=surveys.list_surveys(), action_form=FlaskForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def new():
+    """Publish a survey from an instrument."""
+    versions = {str(v.id): v for v in available_instruments()}
+    form = PublishSurveyForm()
+    form.instrument.choices = [(key, f"{v.instrument_id} {v.version}") for key, v in versions.items()]
+    if form.validate_on_submit():
+        try:
+            survey = surveys.publish_survey(spec_from_form(form, versions[form.instrument.data]))
+        except InvalidInput as error:
+            _show_field_errors(form, error)
+        else:
+            flash(_("Survey published."), "success")
+            return redirect(url_for("surveys.detail", slug=survey.slug))
+    return render_template("surveys/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/<slug>")
+@role_required(Role.MANAGER)
+def detail(slug: str):
+    """One survey: its links, waves, counts and actions."""
+    survey = _survey(slug)
+    return render_template(
+        "surveys/detail.html", survey=survey, instrument=instrument_of(survey.instrument_version),
+        counts=exports.response_counts(survey), action_form=FlaskForm(), import_form=_import_form(survey),
+        wave_form=WaveForm(), public_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/"),
+    )
+
+
+@bp.post("/<slug>/status")
+@role_required(Role.MANAGER)
+def change_status(slug: str):
+    """Pause, resume or close a survey."""
+    survey = _survey(slug)
+    try:
+        surveys.change_status(survey, SurveyStatus(request.form.get("status", "")))
+    except (ValueError, Conflict) as error:
+        flash(str(error) if isinstance(error, Conflict) else _("Unknown status."), "error")
+        return redirect(url_for("surveys.detail", slug=slug), code=303)
+    flash(_("The survey is now %(status)s.", status=_status_label(survey.status)), "success")
+    return redirect(url_for("surveys.detail", slug=slug), code=303)
+
+
+@bp.post("/<slug>/waves")
+@role_required(Role.MANAGER)
+def add_wave(slug: str):
+    """Start a new wave of fieldwork."""
+    survey = _survey(slug)
+    form = WaveForm()
+    if form.validate_on_submit():
+        try:
+            surveys.add_wave(survey, form.name.data.strip(), form.opens_on.data)
+            flash(_("Wave added."), "success")
+        except Conflict as error:
+            flash(str(error), "error")
+    else:
+        flash(_("Give the wave a name and a first day."), "error")
+    return redirect(url_for("surveys.detail", slug=slug), code=303)
+
+
+@bp.post("/<slug>/invitations")
+@role_required(Role.MANAGER)
+def import_invitations(slug: str):
+    """Import a CSV of customers and issue one personal link each."""
+    survey = _survey(slug)
+    form = _import_form(survey)
+    if not form.validate_on_submit():
+        return render_template("surveys/import_failed.html", survey=survey, form=form), 422
+    wave = db.session.get(Wave, form.wave.data) if form.wave.data else None
+    text = form.file.data.read().decode("utf-8-sig", errors="replace")
+    try:
+        report = invitations.import_invitations(
+            survey, text, secret_key=current_app.config["SECRET_KEY"], wave=wave,
+            days_valid=current_app.config["INVITATION_DAYS_VALID"], region=current_app.config["DEFAULT_PHONE_REGION"],
+        )
+    except InvalidInput as error:
+        form.file.errors.append(str(error))
+        return render_template("surveys/import_failed.html", survey=survey, form=form), 422
+    return render_template("surveys/import_report.html", survey=survey, report=report)
+
+
+@bp.get("/<slug>/invitations.csv")
+@role_required(Role.MANAGER)
+def export_invitation_links(slug: str):
+    """Download the personal links of unused invitations for the SMS, WeChat or email tool."""
+    survey = _survey(slug)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    body = invitations.export_links(
+        survey, secret_key=current_app.config["SECRET_KEY"],
+        link_for=lambda token: base + url_for("respondent.invited", token=token),
+    )
+    return _download(body.encode("utf-8-sig"), f"{slug}-links.csv", "text/csv; charset=utf-8")
+
+
+@bp.get("/<slug>/responses.<fmt>")
+@role_required(Role.MANAGER)
+def export_responses(slug: str, fmt: str):
+    """Download submitted responses as CSV or XLSX; ?labels=1 adds the question texts as a row."""
+    survey = _survey(slug)
+    table = exports.response_table(survey, labels=request.args.get("labels") == "1",
+                                   language=request.args.get("lang", "en"))
+    if fmt == "csv":
+        return _download(exports.as_csv(table).encode("utf-8-sig"), f"{slug}-responses.csv", "text/csv; charset=utf-8")
+    if fmt == "xlsx":
+        return _download(exports.as_xlsx(table), f"{slug}-responses.xlsx",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    abort(404)
+
+
+def _survey(slug: str) -> Survey:
+    """:raise 404: when no survey has this slug."""
+    try:
+        return surveys.survey_by_slug(slug)
+    except NotFound:
+        abort(404)
+
+
+def _import_form(survey: Survey) -> ImportInvitationsForm:
+    form = ImportInvitationsForm()
+    form.wave.choices = [(w.id, w.name) for w in survey.waves] or [(0, "-")]
+    return form
+
+
+def _show_field_errors(form, error: InvalidInput) -> None:
+    for name, message in error.field_errors.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+    if not error.field_errors:
+        flash(str(error), "error")
+
+
+def _status_label(status: SurveyStatus) -> str:
+    return {SurveyStatus.OPEN: _("open"), SurveyStatus.PAUSED: _("paused"), SurveyStatus.CLOSED: _("closed")}[status]
+
+
+def _download(body: bytes, filename: str, mimetype: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

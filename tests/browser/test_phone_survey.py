@@ -1,0 +1,63 @@
+"""A customer answers the ACSI survey on a phone-sized screen with JavaScript off."""
+from urllib.parse import urlsplit
+
+import pytest
+
+from survey_app.extensions import db
+from survey_app.models import Response, ResponseStatus
+from tests.factories import make_survey
+
+pytestmark = pytest.mark.browser
+
+
+def test_customer_answers_on_a_phone_without_javascript(live_app, live_server, browser, tmp_path):
+    with live_app.app_context():
+        make_survey("demo", segment_fields={"store": ["north"]})
+        from survey_app.services.instruments import instrument_of
+        from survey_app.services.surveys import survey_by_slug
+
+        instrument = instrument_of(survey_by_slug("demo").instrument_version)
+    context = browser.new_context(viewport={"width": 320, "height": 640}, java_script_enabled=False,
+                                  locale="zh-CN", is_mobile=True, has_touch=True)
+    hosts = set()
+    context.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    page = context.new_page()
+    page.goto(f"{live_server}/s/demo?store=north")
+    assert instrument.title.get("zh") in page.content()
+    page.screenshot(path=str(tmp_path / "first-page.png"), full_page=True)
+
+    # Sending an empty page keeps us there and points at the questions.
+    page.get_by_role("button", name="下一页").click()
+    assert page.locator(".has-error").count() >= 1
+
+    for index, instrument_page in enumerate(instrument.pages):
+        for element_id in instrument_page.elements:
+            element = instrument.element(element_id)
+            kind = getattr(element, "kind", "scale")
+            if kind == "text":
+                page.fill(f"textarea[name={element_id}]", "结账更快一些")
+            elif kind in ("scale", "nps"):
+                page.locator(f"#q-{element_id} label.pt").nth(6).click()
+            elif kind in ("single", "segment", "multiple"):
+                page.locator(f"#q-{element_id} input").first.check()
+        button = "提交" if index == len(instrument.pages) - 1 else "下一页"
+        page.get_by_role("button", name=button).click()
+    assert "谢谢" in page.content()
+    assert hosts == {urlsplit(live_server).netloc}
+
+    with live_app.app_context():
+        response = db.session.query(Response).one()
+        assert response.status is ResponseStatus.SUBMITTED
+        assert response.segments == {"store": "north"}
+        assert all(response.answers[i] == 7 for i in instrument.item_ids)
+
+
+def test_survey_page_fits_320_pixels(live_app, live_server, browser):
+    with live_app.app_context():
+        make_survey("demo")
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(f"{live_server}/s/demo?lang=en")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    boxes = page.locator("label.pt span").evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
+    assert min(boxes) >= 44  # touch targets at least 44 px high

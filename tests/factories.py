@@ -1,0 +1,43 @@
+"""Test data: each factory takes keyword overrides and returns a stored object."""
+from datetime import date
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+
+from instruments import load_builtin
+from survey_app.extensions import db
+from survey_app.models import Role, StaffUser
+from survey_app.services import instruments as instrument_store
+from survey_app.services.surveys import SurveySpec, publish_survey
+
+PASSWORD = "password-123"
+
+
+@lru_cache
+def _password_hash(password: str) -> str:
+    # Hashing is deliberately slow; do it once per run.
+    return PasswordHasher().hash(password)
+
+
+def make_user(username: str, role: str = "manager", password: str = PASSWORD, team: str | None = None) -> StaffUser:
+    user = StaffUser(username=username, role=Role(role), password_hash=_password_hash(password), team=team)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_instrument_version(instrument_id: str = "acsi"):
+    version = instrument_store.store_instrument(load_builtin(instrument_id))
+    db.session.commit()
+    return version
+
+
+def make_survey(slug: str = "shop", instrument_id: str = "acsi", **overrides):
+    spec = SurveySpec(
+        title=overrides.pop("title", "Shop survey"),
+        slug=slug,
+        instrument_version=make_instrument_version(instrument_id),
+        waves=overrides.pop("waves", [("Wave 1", date(2020, 1, 1))]),
+        **overrides,
+    )
+    return publish_survey(spec)

@@ -1,0 +1,36 @@
+"""The Alembic migrations build exactly the schema the models declare, on SQLite and PostgreSQL."""
+import os
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from survey_app import create_app
+from survey_app.extensions import db
+
+
+def _databases(tmp_path):
+    yield "sqlite", f"sqlite:///{tmp_path / 'migrated.db'}"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text("DROP DATABASE IF EXISTS test_migrations"))
+            connection.execute(sa.text("CREATE DATABASE test_migrations"))
+        admin.dispose()
+        yield "postgresql", sa.engine.make_url(url).set(database="test_migrations").render_as_string(hide_password=False)
+
+
+def test_migrations_match_models(tmp_path):
+    for kind, url in _databases(tmp_path):
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade()
+            with db.engine.connect() as connection:
+                diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            assert diff == [], f"{kind}: migrations and models differ: {diff}"
+            downgrade(revision="base")
+            assert sa.inspect(db.engine).get_table_names() == ["alembic_version"], kind
+            db.engine.dispose()

@@ -1,0 +1,171 @@
+"""The respondent pages, through the test client: paging, validation, resume, idempotency."""
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import Response, ResponseSegment, ResponseStatus
+from tests.factories import make_survey
+
+
+def form_key(html: str) -> str:
+    return re.search(r'name="form_key"[^>]*value="([^"]+)"', html).group(1)
+
+
+def checked(html: str, name: str, value: str) -> bool:
+    inputs = re.findall(r"<input[^>]*>", html)
+    return any(f'name="{name}"' in i and f'value="{value}"' in i and "checked" in i for i in inputs)
+
+
+def page_answers(instrument, index: int, value="8") -> dict:
+    data = {}
+    for element_id in instrument.pages[index].elements:
+        element = instrument.element(element_id)
+        kind = getattr(element, "kind", "scale")
+        if kind == "text":
+            data[element_id] = "Faster checkout"
+        elif kind in ("single", "segment"):
+            data[element_id] = element.options[0].value
+        elif kind == "multiple":
+            data[element_id] = [element.options[0].value]
+        elif kind == "nps":
+            data[element_id] = "9"
+        else:
+            data[element_id] = value
+    return data
+
+
+def answer_all(client, url, instrument, value="8"):
+    key = form_key(client.get(url).get_data(as_text=True))
+    reply = None
+    for index in range(len(instrument.pages)):
+        reply = client.post(url, data={"form_key": key, "page": index, "next": "1", **page_answers(instrument, index, value)})
+        assert reply.status_code == 303, reply.get_data(as_text=True)
+    return reply, key
+
+
+@pytest.fixture
+def survey(app):
+    return make_survey("shop", segment_fields={"store": ["north", "south"]})
+
+
+@pytest.fixture
+def instrument(survey):
+    from survey_app.services.instruments import instrument_of
+
+    return instrument_of(survey.instrument_version)
+
+
+def test_first_page_renders_scale_and_progress(client, survey, instrument):
+    html = client.get("/s/shop", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"Page 1 of {len(instrument.pages)}" in html
+    first_item = instrument.pages[0].elements[0]
+    for point in range(1, 11):
+        assert f'name="{first_item}"' in html and f'value="{point}"' in html
+    assert "<script" not in html
+    assert instrument.introduction.get("en") in html
+
+
+def test_language_follows_accept_language_and_switch(client, survey, instrument):
+    zh = client.get("/s/shop", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert instrument.title.get("zh") in zh
+    en = client.get("/s/shop?lang=en", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert instrument.title.get("en") in en
+    # The choice sticks for the next page.
+    again = client.get("/s/shop", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert instrument.title.get("en") in again
+
+
+def test_missing_answer_keeps_typed_answers_and_points_at_question(client, survey, instrument):
+    key = form_key(client.get("/s/shop").get_data(as_text=True))
+    elements = instrument.pages[0].elements
+    data = {"form_key": key, "page": 0, "next": "1", elements[0]: "7"}
+    reply = client.post("/s/shop", data=data, headers={"Accept-Language": "en"})
+    assert reply.status_code == 422
+    html = reply.get_data(as_text=True)
+    assert "Please answer this question." in html
+    assert f'id="q-{elements[1]}"' in html and 'aria-invalid="true"' in html
+    assert checked(html, elements[0], "7")
+    assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 0
+
+
+def test_full_submission_stores_one_response_with_wave_and_segment(client, survey, instrument):
+    reply, key = answer_all(client, "/s/shop?store=north", instrument)
+    assert reply.headers["Location"].endswith("/s/shop/thanks")
+    response = db.session.scalar(sa.select(Response))
+    assert response.status is ResponseStatus.SUBMITTED
+    assert response.wave_id == survey.waves[0].id
+    assert response.answers[instrument.item_ids[0]] == 8
+    assert "Thank you" in client.get(reply.headers["Location"]).get_data(as_text=True)
+
+
+def test_segment_from_public_link_is_recorded(client, survey, instrument):
+    html = client.get("/s/shop?store=north").get_data(as_text=True)
+    assert 'name="seg_store" value="north"' in html
+    key = form_key(html)
+    for index in range(len(instrument.pages)):
+        client.post("/s/shop", data={"form_key": key, "page": index, "next": "1", "seg_store": "north",
+                                     **page_answers(instrument, index)})
+    segment = db.session.scalar(sa.select(ResponseSegment))
+    assert (segment.name, segment.value) == ("store", "north")
+
+
+def test_unknown_segment_value_is_ignored(client, survey, instrument):
+    html = client.get("/s/shop?store=mars").get_data(as_text=True)
+    assert "seg_store" not in html
+
+
+def test_resent_final_post_stores_one_response(client, survey, instrument):
+    key = form_key(client.get("/s/shop").get_data(as_text=True))
+    last = len(instrument.pages) - 1
+    for index in range(last):
+        client.post("/s/shop", data={"form_key": key, "page": index, "next": "1", **page_answers(instrument, index)})
+    final = {"form_key": key, "page": last, "next": "1", **page_answers(instrument, last)}
+    first = client.post("/s/shop", data=final)
+    second = client.post("/s/shop", data=final)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["Location"].endswith("/thanks")
+    assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 1
+
+
+def test_leaving_and_coming_back_resumes_on_the_same_page(client, survey, instrument):
+    key = form_key(client.get("/s/shop").get_data(as_text=True))
+    client.post("/s/shop", data={"form_key": key, "page": 0, "next": "1", **page_answers(instrument, 0, "6")})
+    html = client.get("/s/shop").get_data(as_text=True)
+    assert "Page 2 of" in html and form_key(html) == key
+    back = client.post("/s/shop", data={"form_key": key, "page": 1, "back": "1"})
+    assert back.status_code == 303
+    html = client.get("/s/shop").get_data(as_text=True)
+    first_item = instrument.pages[0].elements[0]
+    assert checked(html, first_item, "6")
+
+
+def test_dont_know_is_stored_as_null(client, survey, instrument):
+    item = next(instrument.item(i) for i in instrument.pages[0].elements if instrument.item(i).scale.dont_know)
+    key = form_key(client.get("/s/shop").get_data(as_text=True))
+    data = {"form_key": key, "page": 0, "next": "1", **page_answers(instrument, 0), item.id: "dk"}
+    assert client.post("/s/shop", data=data).status_code == 303
+    response = db.session.scalar(sa.select(Response))
+    assert item.id in response.answers and response.answers[item.id] is None
+
+
+@pytest.mark.parametrize("status, code", [("paused", 503), ("closed", 410)])
+def test_paused_or_closed_survey_shows_polite_page(client, survey, status, code):
+    from survey_app.models import SurveyStatus
+    from survey_app.services.surveys import change_status
+
+    change_status(survey, SurveyStatus(status))
+    reply = client.get("/s/shop", headers={"Accept-Language": "en"})
+    assert reply.status_code == code
+    assert "survey" in reply.get_data(as_text=True).lower()
+
+
+def test_unknown_survey_is_404(client, app):
+    assert client.get("/s/nothing-here").status_code == 404
+
+
+def test_tampered_page_number_is_clamped(client, survey, instrument):
+    key = form_key(client.get("/s/shop").get_data(as_text=True))
+    reply = client.post("/s/shop", data={"form_key": key, "page": "999x", "next": "1"})
+    assert reply.status_code == 422

@@ -1,0 +1,108 @@
+"""Staff survey pages: access by role, publishing with validation, status changes, exports."""
+import io
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from survey_app.extensions import db
+from survey_app.models import Survey, SurveyStatus
+from tests.factories import make_instrument_version, make_survey
+from tests.web.test_respondent import answer_all
+
+STAFF_PAGES = ["/staff/surveys/", "/staff/surveys/new", "/staff/surveys/shop",
+               "/staff/surveys/shop/responses.csv", "/staff/surveys/shop/invitations.csv"]
+
+
+@pytest.mark.parametrize("path", STAFF_PAGES)
+def test_staff_pages_need_login(client, app, path):
+    make_survey("shop")
+    reply = client.get(path)
+    assert reply.status_code == 302 and "/staff/login" in reply.headers["Location"]
+
+
+@pytest.mark.parametrize("role, allowed", [("agent", False), ("supervisor", False), ("manager", True), ("admin", True)])
+@pytest.mark.parametrize("path", STAFF_PAGES)
+def test_survey_pages_need_manager_role(client, staff, auth, role, allowed, path):
+    make_survey("shop")
+    auth.login(role)
+    assert client.get(path).status_code == (200 if allowed else 403)
+
+
+def test_wrong_password_is_refused(client, staff, auth):
+    reply = auth.login("manager", "wrong-password")
+    assert reply.status_code == 401
+
+
+def test_publish_with_errors_keeps_input_then_publishes(client, staff, auth):
+    version = make_instrument_version("acsi")
+    auth.login()
+    data = {"title": "Autumn", "slug": "Bad Slug!", "instrument": str(version.id), "languages": ["zh", "en"],
+            "waves": "Wave A, 2026-13-01", "segments": "store: north, south", "anonymous_link": "y"}
+    reply = client.post("/staff/surveys/new", data=data, headers={"Accept-Language": "en"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422
+    assert 'value="Autumn"' in html and "store: north, south" in html
+    assert "Line 1" in html
+    data.update(slug="autumn", waves="Wave A, 2026-09-01\nWave B, 2026-10-15")
+    reply = client.post("/staff/surveys/new", data=data)
+    assert reply.status_code == 302
+    survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "autumn"))
+    assert [w.name for w in survey.waves] == ["Wave A", "Wave B"]
+    assert survey.segment_fields == {"store": ["north", "south"]}
+
+
+def test_duplicate_slug_is_refused(client, staff, auth):
+    make_survey("shop")
+    version = make_instrument_version("acsi")
+    auth.login()
+    reply = client.post("/staff/surveys/new", data={"title": "Again", "slug": "shop", "instrument": str(version.id),
+                                                    "languages": ["en"]}, headers={"Accept-Language": "en"})
+    assert reply.status_code == 422 and "This address is taken." in reply.get_data(as_text=True)
+
+
+def test_pause_resume_close(client, staff, auth):
+    survey = make_survey("shop")
+    auth.login()
+    for status in ("paused", "open", "closed"):
+        assert client.post("/staff/surveys/shop/status", data={"status": status}).status_code == 303
+        db.session.refresh(survey)
+        assert survey.status is SurveyStatus(status)
+    reply = client.post("/staff/surveys/shop/status", data={"status": "open"}, follow_redirects=True)
+    assert survey.status is SurveyStatus.CLOSED
+    assert "cannot be set" in reply.get_data(as_text=True)
+
+
+def test_exports_have_one_row_per_response_and_item_columns(client, staff, auth):
+    from survey_app.services.instruments import instrument_of
+
+    survey = make_survey("shop", segment_fields={"store": ["north"]})
+    instrument = instrument_of(survey.instrument_version)
+    answer_all(client, "/s/shop?store=north", instrument)
+    answer_all(client.application.test_client(), "/s/shop?store=north", instrument, value="3")
+    auth.login()
+    body = client.get("/staff/surveys/shop/responses.csv").get_data(as_text=True).lstrip("\ufeff")
+    lines = body.strip().splitlines()
+    header = lines[0].split(",")
+    assert header[:4] == ["response_id", "submitted_at", "wave", "store"]
+    assert list(instrument.item_ids) == header[4:4 + len(instrument.item_ids)]
+    assert len(lines) == 3
+    xlsx = client.get("/staff/surveys/shop/responses.xlsx?labels=1&lang=en").get_data()
+    rows = list(load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True))
+    assert len(rows) == 4
+    assert rows[1][4] == instrument.item(instrument.item_ids[0]).text.get("en")
+
+
+def test_csrf_is_enforced_on_post(app, staff):
+    app.config["WTF_CSRF_ENABLED"] = True
+    make_survey("shop")
+    client = app.test_client()
+    reply = client.post("/staff/login", data={"username": "manager", "password": "password-123"})
+    assert reply.status_code == 400
+    reply = client.post("/s/shop", data={"page": 0, "next": "1"})
+    assert reply.status_code == 400
+
+
+def test_healthz(client, app):
+    reply = client.get("/healthz")
+    assert reply.status_code == 200 and reply.get_json()["database"] == "ok"
