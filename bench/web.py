@@ -24,8 +24,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 50
-SECONDS = 6
-ROUNDS = 3
+SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_web")
 
 
@@ -78,9 +78,30 @@ async def _prepare(conn: Connection) -> str:
     return re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1).decode()
 
 
+def _answers() -> dict:
+    """A complete answer to every question of the one-page nps-pulse instrument."""
+    from instruments import load_builtin
+
+    instrument = load_builtin("nps-pulse")
+    assert len(instrument.pages) == 1, "the benchmark submits a one-page survey"
+    answers = {}
+    for element_id in instrument.pages[0].elements:
+        element = instrument.element(element_id)
+        kind = getattr(element, "kind", "scale")
+        if kind == "text":
+            answers[element_id] = "Friendly staff"
+        elif kind in ("single", "segment", "multiple"):
+            answers[element_id] = element.options[0].value
+        else:
+            answers[element_id] = str(element.scale.max)
+    return answers
+
+
+ANSWERS = _answers()
+
+
 def _submission(csrf: str, form_key: str) -> bytes:
-    return urlencode({"csrf_token": csrf, "form_key": form_key, "page": "0", "next": "1",
-                      "nps": "9", "reason": "Friendly staff", "csat": "5"}).encode()
+    return urlencode({"csrf_token": csrf, "form_key": form_key, "page": "0", "next": "1", **ANSWERS}).encode()
 
 
 async def _client(port: int, kind: str, deadline: float, latencies: list):
@@ -96,7 +117,7 @@ async def _client(port: int, kind: str, deadline: float, latencies: list):
             status, _ = await conn.request("POST", "/s/nps-pulse", _submission(csrf, secrets.token_urlsafe(18)), form)
             ok = status == 303
         else:
-            conn.cookies.pop("r2", None)
+            conn.cookies = {k: v for k, v in conn.cookies.items() if not k.startswith("r")}
             csrf = await _prepare(conn)
             status, _ = await conn.request("POST", "/s/nps-pulse", _submission(csrf, secrets.token_urlsafe(18)), form)
             ok = status == 303
@@ -123,7 +144,8 @@ def _free_port() -> int:
 
 def _serve(database_url: str, workdir: Path) -> tuple[subprocess.Popen, int]:
     env = {**os.environ, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": "0",
-           "SECRET_KEY": "bench-secret", "PYTHONPATH": str(ROOT)}
+           "SECRET_KEY": "bench-secret",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True)

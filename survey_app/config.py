@@ -20,6 +20,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # A respondent may take long over a page; the token stays valid for the browser session.
     WTF_CSRF_TIME_LIMIT = None
+    # Our own messages go through Flask-Babel; WTForms' built-in ones are not shown to customers.
+    WTF_I18N_ENABLED = False
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANGUAGES = ("zh", "en")

@@ -18,7 +18,8 @@ class InstrumentVersion(db.Model):
     instrument_id: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[str] = mapped_column(String(32))
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    document: Mapped[dict] = mapped_column(JSON)
+    # Deferred: pages need only the hash, and the parsed instrument is cached per process.
+    document: Mapped[dict] = mapped_column(JSON, deferred=True)
     loaded_at = mapped_column(UTCDateTime, default=now_utc, nullable=False)
 
     def __repr__(self) -> str:

@@ -1,6 +1,5 @@
 """Instrument versions in the database: loading the built-ins and reading a pinned version back."""
 import json
-from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -65,11 +64,17 @@ def available_instruments() -> list[InstrumentVersion]:
     )
 
 
+_parsed: dict[str, Instrument] = {}
+
+
 def instrument_of(version: InstrumentVersion) -> Instrument:
-    """The instrument value a survey pinned, parsed once per process."""
-    return _parse(version.content_hash, json.dumps(version.document, sort_keys=True))
+    """The instrument value a survey pinned, parsed once per process.
 
-
-@lru_cache(maxsize=64)
-def _parse(content_hash: str, document: str) -> Instrument:
-    return load_instrument_text(document, source=f"instrument:{content_hash[:12]}")
+    A content hash names one immutable document, so the cache never goes stale.
+    """
+    instrument = _parsed.get(version.content_hash)
+    if instrument is None:
+        document = json.dumps(version.document, sort_keys=True)
+        instrument = load_instrument_text(document, source=f"instrument:{version.content_hash[:12]}")
+        _parsed[version.content_hash] = instrument
+    return instrument

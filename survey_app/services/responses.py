@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Invitation, Response, ResponseSegment, ResponseStatus, Survey
 from ..models.base import now_utc
+from .instruments import instrument_of
 
 
 def new_form_key() -> str:
@@ -36,16 +37,28 @@ def record_page(
     final: bool = False,
     invitation: Invitation | None = None,
     segments: dict | None = None,
+    existing: Response | None,
     now: datetime | None = None,
 ) -> Response:
     """Save the answers of one page, and submit the response when ``final``.
 
-    Idempotent: a re-sent POST with the same form key updates the same row, and one sent after
-    submission changes nothing. Commits before returning, so the thank-you page follows a
-    committed response.
+    ``existing`` is what :func:`find_response` returned for this respondent (None for a new
+    one); callers look it up anyway to show the saved answers. Idempotent: a re-sent POST with the same form key updates the
+    same row, and one sent after submission changes nothing. Commits before returning, so the
+    thank-you page follows a committed response.
     """
     now = now or now_utc()
-    response = _draft_for(survey, form_key, invitation, segments or {}, language)
+    response = existing
+    if response is None:
+        fields = (values, next_page, language, final, invitation, segments or {}, now)
+        created = _create(survey, form_key, *fields)
+        if created is not None:
+            return created
+        # A double tap raced us to the first page: carry on with the row it stored.
+        response = find_response(survey, form_key=form_key, invitation=invitation)
+        if response is None:
+            # The key belongs to another survey's response: never mix answers, start afresh.
+            return _create(survey, new_form_key(), *fields)
     if response.is_submitted:
         return response
     # Assign a new dict: the JSON column only notices replacement, not mutation.
@@ -54,21 +67,16 @@ def record_page(
     response.language = language
     response.updated_at = now
     if final:
-        _submit(response, invitation, now)
+        _submit_draft(survey, response, invitation, now)
     db.session.commit()
     return response
 
 
-def _draft_for(survey, form_key, invitation, segments, language) -> Response:
-    existing = find_response(survey, form_key=form_key, invitation=invitation)
-    if existing is None and invitation is None:
-        existing = db.session.scalar(sa.select(Response).where(Response.form_key == form_key))
-        if existing is not None and existing.survey_id != survey.id:
-            # A key from another survey: never mix answers; start afresh.
-            form_key = new_form_key()
-            existing = None
-    if existing is not None:
-        return existing
+def _create(survey, form_key, values, next_page, language, final, invitation, segments, now) -> Response | None:
+    """Store a new response in one transaction, submitted at once when its first page is its last.
+
+    Returns None when another request stored the same form key or invitation first.
+    """
     response = Response(
         survey_id=survey.id,
         form_key=form_key if invitation is None else new_form_key(),
@@ -76,50 +84,63 @@ def _draft_for(survey, form_key, invitation, segments, language) -> Response:
         customer_id=invitation.customer_id if invitation else None,
         segments=dict(invitation.segments if invitation else segments),
         language=language,
-        answers={},
+        answers=dict(values),
+        page=max(next_page, 0),
+        started_at=now,
+        updated_at=now,
     )
+    if final:
+        response.status = ResponseStatus.SUBMITTED
+        response.submitted_at = now
+        response.wave_id = _wave_id(survey, invitation, now)
+        response.segments = _all_segments(survey, response)
+    db.session.add(response)
     try:
-        with db.session.begin_nested():
-            db.session.add(response)
+        db.session.flush()
+        if final:
+            _index_segments(response, invitation, now)
+        db.session.commit()
     except IntegrityError:
-        # Two taps raced to create the same draft: the other one won, use its row.
-        found = find_response(survey, form_key=form_key, invitation=invitation)
-        if found is None:
-            raise
-        return found
+        db.session.rollback()
+        return None
     return response
 
 
-def _submit(response: Response, invitation: Invitation | None, now: datetime) -> None:
-    survey = db.session.get(Survey, response.survey_id)
-    wave = None
-    if invitation is not None and invitation.wave_id is not None:
-        wave_id = invitation.wave_id
-    else:
-        wave = survey.wave_on(now.date())
-        wave_id = wave.id if wave else None
-    segments = {**response.segments, **_segment_answers(survey, response.answers)}
+def _submit_draft(survey: Survey, response: Response, invitation: Invitation | None, now: datetime) -> None:
+    segments = _all_segments(survey, response)
     db.session.flush()
     # A conditional update, so two racing final POSTs submit the row once.
     changed = db.session.execute(
         sa.update(Response)
         .where(Response.id == response.id, Response.status == ResponseStatus.DRAFT)
-        .values(status=ResponseStatus.SUBMITTED, submitted_at=now, wave_id=wave_id, segments=segments)
+        .values(status=ResponseStatus.SUBMITTED, submitted_at=now, segments=segments,
+                wave_id=_wave_id(survey, invitation, now))
         .execution_options(synchronize_session="fetch")
     ).rowcount
-    if changed != 1:
-        return
+    if changed == 1:
+        _index_segments(response, invitation, now)
+
+
+def _index_segments(response: Response, invitation: Invitation | None, now: datetime) -> None:
     db.session.add_all(
         ResponseSegment(response_id=response.id, name=name, value=str(value))
-        for name, value in segments.items()
+        for name, value in response.segments.items()
         if value not in (None, "")
     )
     if invitation is not None:
         invitation.used_at = now
 
 
-def _segment_answers(survey: Survey, answers: dict) -> dict:
-    from .instruments import instrument_of
+def _wave_id(survey: Survey, invitation: Invitation | None, now: datetime) -> int | None:
+    if invitation is not None and invitation.wave_id is not None:
+        return invitation.wave_id
+    wave = survey.wave_on(now.date())
+    return wave.id if wave else None
 
+
+def _all_segments(survey: Survey, response: Response) -> dict:
+    """Segments from the link or invitation, plus the answers to the instrument's segment questions."""
     instrument = instrument_of(survey.instrument_version)
-    return {q.id: answers[q.id] for q in instrument.segment_questions if answers.get(q.id) not in (None, "")}
+    answered = {q.id: response.answers[q.id] for q in instrument.segment_questions
+                if response.answers.get(q.id) not in (None, "")}
+    return {**response.segments, **answered}

@@ -36,17 +36,23 @@ class PageForm(FlaskForm):
 def build_page_form(instrument: Instrument, page_index: int, language: str, answers: dict, formdata=None) -> PageForm:
     """A form for ``instrument.pages[page_index]`` holding ``answers`` unless ``formdata`` overrides them."""
     page = instrument.pages[page_index]
-    attrs = {}
-    for element_id in page.elements:
-        element = instrument.element(element_id)
-        attrs[element_id] = _field_for(element, language)
-    form_class = type(f"Page{page_index}Form", (PageForm,), attrs)
+    form_class = _form_class(instrument, page_index, language)
     data = {eid: _as_form_value(instrument.element(eid), answers.get(eid, _MISSING)) for eid in page.elements}
     data = {k: v for k, v in data.items() if v is not _MISSING}
     return form_class(formdata=formdata, data=data)
 
 
 _MISSING = object()
+# Form classes per (instrument content, page, language): an instrument version never changes.
+_form_classes: dict[tuple[str, int, str], type[PageForm]] = {}
+
+
+def _form_class(instrument: Instrument, page_index: int, language: str) -> type[PageForm]:
+    key = (instrument.content_hash, page_index, language)
+    if key not in _form_classes:
+        fields = {eid: _field_for(instrument.element(eid), language) for eid in instrument.pages[page_index].elements}
+        _form_classes[key] = type(f"Page{page_index}Form", (PageForm,), fields)
+    return _form_classes[key]
 
 
 def _field_for(element: Item | Question, language: str) -> Field:

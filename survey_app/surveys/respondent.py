@@ -105,7 +105,7 @@ def _questionnaire(survey: Survey, invitation: Invitation | None, self_url: str,
     response = responses.record_page(
         survey, form_key=request.form.get("form_key") or responses.new_form_key(), values=values,
         next_page=min(next_page, last_page), language=language, final=final, invitation=invitation,
-        segments=_link_segments(survey),
+        segments=_link_segments(survey), existing=response,
     )
     reply = redirect(thanks_url if final else self_url, code=303)
     if invitation is None:
