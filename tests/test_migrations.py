@@ -15,12 +15,14 @@ def _databases(tmp_path):
     yield "sqlite", f"sqlite:///{tmp_path / 'migrated.db'}"
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
+        # A database of its own, named after the test database so parallel runs do not collide.
+        name = f"{sa.engine.make_url(url).database}_migrations"
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(sa.text("DROP DATABASE IF EXISTS test_migrations"))
-            connection.execute(sa.text("CREATE DATABASE test_migrations"))
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
-        yield "postgresql", sa.engine.make_url(url).set(database="test_migrations").render_as_string(hide_password=False)
+        yield "postgresql", sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def test_migrations_match_models(tmp_path):
