@@ -8,7 +8,10 @@ PORT ?= 5000
 
 .PHONY: run setup venv translations db demo test test-fast bench bench-web bench-analysis clean
 
+# The job worker runs beside the web server and stops with it.
 run: setup demo
+	@trap 'kill 0' EXIT INT TERM; \
+	$(VENV)/bin/huey_consumer survey_app.worker.huey --workers 2 --logfile instance/worker.log --quiet & \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 setup: venv translations db

@@ -33,7 +33,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .i18n import select_locale, remember_locale
+    from .i18n import remember_locale, select_locale
+    from .jobs import queue
     from .models import StaffUser
 
     db.init_app(app)
@@ -44,6 +45,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    queue.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -74,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .errors import bp as errors_bp
     from .health import bp as health_bp
+    from .jobs import bp as jobs_bp
     from .surveys import bp as surveys_bp
     from .surveys.respondent import bp as respondent_bp
 
@@ -81,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp, url_prefix="/staff")
     app.register_blueprint(surveys_bp, url_prefix="/staff/surveys")
+    app.register_blueprint(jobs_bp, url_prefix="/staff/jobs")
     app.register_blueprint(respondent_bp)
 
 

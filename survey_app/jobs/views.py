@@ -1,0 +1,21 @@
+"""The page that waits for a background job: a progress bar that refreshes itself without JavaScript."""
+from flask import Blueprint, abort, render_template
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models import Job
+
+bp = Blueprint("jobs", __name__)
+
+
+@bp.get("/<job_id>")
+@login_required
+def status(job_id: str):
+    """Show a job's progress; the page reloads itself every two seconds until the job ends.
+
+    :raise 404: for an unknown job or one another staff member started.
+    """
+    job = db.get_or_404(Job, job_id)
+    if job.created_by_id not in (None, current_user.id) and not current_user.role.at_least("admin"):
+        abort(404)
+    return render_template("jobs/status.html", job=job)

@@ -1,0 +1,79 @@
+"""Background jobs: progress and results recorded, failures kept, and a real queue and worker."""
+import time
+
+import sqlalchemy as sa
+from huey.consumer import Consumer
+
+from survey_app.extensions import db, huey
+from survey_app.jobs.queue import job, set_worker_app
+from survey_app.models import Job, JobStatus
+from survey_app.services.jobs import create_job, run_job
+
+
+@job
+def count_to(job_id: str, n: int) -> None:
+    def work(progress):
+        for i in range(n):
+            progress((i + 1) / n, f"{i + 1} of {n}")
+        return {"counted": n}
+
+    run_job(job_id, work)
+
+
+@job
+def explode(job_id: str) -> None:
+    def work(progress):
+        raise ValueError("the file has no header")
+
+    run_job(job_id, work)
+
+
+def test_job_runs_and_records_result(app):
+    record = create_job("count")
+    count_to(record.id, 3)
+    db.session.expire_all()
+    record = db.session.get(Job, record.id)
+    assert record.status is JobStatus.DONE and record.progress == 1.0 and record.result == {"counted": 3}
+
+
+def test_failed_job_keeps_the_reason(app):
+    record = create_job("explode")
+    explode(record.id)
+    db.session.expire_all()
+    record = db.session.get(Job, record.id)
+    assert record.status is JobStatus.FAILED and "no header" in record.error
+
+
+def test_job_goes_through_a_real_queue_and_worker(app, tmp_path):
+    """Enqueue into Huey's SQLite storage and let a consumer thread run it."""
+    from huey.storage import SqliteStorage
+
+    record = create_job("count")
+    set_worker_app(app)
+    huey.immediate = False
+    huey.storage = SqliteStorage("test", filename=str(tmp_path / "queue.db"))
+    try:
+        count_to(record.id, 2)
+        assert huey.pending_count() == 1
+        consumer = Consumer(huey, workers=1, worker_type="thread", periodic=False, check_worker_health=False)
+        consumer.start()  # worker threads, without run()'s signal handlers
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            status = db.session.scalar(sa.select(Job.status).where(Job.id == record.id).execution_options(populate_existing=True))
+            if status is JobStatus.DONE:
+                break
+            db.session.rollback()
+            time.sleep(0.1)
+        consumer.stop(graceful=True)
+        assert status is JobStatus.DONE
+    finally:
+        huey.immediate = True
+        set_worker_app(None)
+
+
+def test_job_page_shows_progress_and_needs_login(client, staff, auth):
+    record = create_job("count")
+    assert client.get(f"/staff/jobs/{record.id}").status_code == 302
+    auth.login("agent")
+    html = client.get(f"/staff/jobs/{record.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Waiting to start" in html and 'http-equiv="refresh"' in html
