@@ -17,6 +17,7 @@ from .services.errors import DomainError
 users_cli = AppGroup("users", help="Staff accounts.")
 instruments_cli = AppGroup("instruments", help="Questionnaire instruments.")
 translate_cli = AppGroup("translate", help="Translation catalogues.")
+PYBABEL = str(Path(sys.executable).parent / "pybabel")
 
 
 @users_cli.command("create")
@@ -82,15 +83,16 @@ def demo(seed):
 @translate_cli.command("compile")
 def compile_translations():
     """Compile the .po catalogues into the .mo files the app reads."""
-    subprocess.run(["pybabel", "compile", "-f", "-d", str(ROOT / "translations")], check=True)
+    subprocess.run([PYBABEL, "compile", "-f", "-d", str(ROOT / "translations")], check=True)
 
 
 @translate_cli.command("update")
 def update_translations():
     """Extract messages and merge them into every catalogue."""
     pot = ROOT / "translations" / "messages.pot"
-    subprocess.run(["pybabel", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-o", str(pot), str(ROOT)], check=True)
-    subprocess.run(["pybabel", "update", "-i", str(pot), "-d", str(ROOT / "translations")], check=True)
+    subprocess.run([PYBABEL, "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--ignore-dirs", ".* __pycache__",
+                    "-o", str(pot), str(ROOT)], check=True)
+    subprocess.run([PYBABEL, "update", "-i", str(pot), "-d", str(ROOT / "translations")], check=True)
 
 
 def register(app: Flask) -> None:
