@@ -15,6 +15,7 @@ from ..models.base import now_utc
 from . import instruments as instrument_store
 from .customers import ContactKeys, resolve_customer
 from .invitations import issue_invitation
+from .responses import new_form_key
 from .surveys import SurveySpec, publish_survey
 
 DEMO_USERS = (
@@ -114,7 +115,7 @@ def _nps_demo(rng: np.random.Generator, n: int) -> None:
 def _add_response(survey, wave_id, answers, segments, when, customer_id, invitation_id) -> None:
     response = Response(
         survey_id=survey.id, wave_id=wave_id, customer_id=customer_id, invitation_id=invitation_id,
-        form_key=f"demo-{survey.id}-{np.random.default_rng().integers(1 << 62):x}",
+        form_key=new_form_key(),
         status=ResponseStatus.SUBMITTED, answers=answers, segments=segments, language="zh",
         started_at=when - timedelta(minutes=4), updated_at=when, submitted_at=when, page=0,
     )

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import InstrumentVersion, Survey, SurveyStatus, Wave
+from ..models import InstrumentVersion, Response, ResponseStatus, Survey, SurveyStatus, Wave
 from .errors import Conflict, InvalidInput, NotFound
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -32,7 +32,7 @@ def publish_survey(spec: SurveySpec) -> Survey:
     """Publish a survey pinned to an exact instrument version.
 
     :raise InvalidInput: for a bad slug, dates in the wrong order or no language.
-    :raise Conflict: when the slug is taken.
+    :raise InvalidInput: also when the slug is taken.
     """
     errors = {}
     if not SLUG_PATTERN.match(spec.slug):
@@ -101,8 +101,6 @@ def survey_by_slug(slug: str) -> Survey:
 
 def list_surveys() -> list[tuple[Survey, int]]:
     """Every survey with its number of submitted responses, newest first."""
-    from ..models import Response, ResponseStatus
-
     counts = (
         sa.select(Response.survey_id, sa.func.count().label("n"))
         .where(Response.status == ResponseStatus.SUBMITTED)
