@@ -1,5 +1,6 @@
 """Choosing the language of a page: an explicit switch, then the cookie, then Accept-Language."""
 from flask import current_app, request
+from flask_babel import refresh
 
 LANGUAGE_COOKIE = "lang"
 
@@ -22,3 +23,9 @@ def remember_locale(response):
     if chosen in current_app.config["LANGUAGES"] and request.cookies.get(LANGUAGE_COOKIE) != chosen:
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
     return response
+
+
+def forget_previous_locale() -> None:
+    """Flask-Babel caches the locale on the app context; one shared by several requests (tests,
+    a worker) must not carry a request's language into the next."""
+    refresh()

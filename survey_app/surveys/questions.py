@@ -10,9 +10,22 @@ from instruments import Instrument, Item, Question
 DONT_KNOW = "dk"
 
 
+class ChoiceAnswer(RadioField):
+    """A radio answer whose refusal of a value not offered is worded for respondents."""
+
+    def pre_validate(self, form):
+        if self.data is not None and self.data not in {str(value) for value, _label in self.choices}:
+            raise ValidationError(_("Please choose one of the answers shown."))
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        offered = {str(value) for value, _label in self.choices}
+        if any(value not in offered for value in self.data or []):
+            raise ValidationError(_("Please choose one of the answers shown."))
 
 
 class RequiredAnswer(InputRequired):
@@ -64,14 +77,14 @@ def _field_for(element: Item | Question, language: str) -> Field:
         choices = [(str(point), str(point)) for point in scale.points]
         if getattr(scale, "dont_know", False):
             choices.append((DONT_KNOW, _("Don't know")))
-        return RadioField(label, choices=choices, validators=validators)
+        return ChoiceAnswer(label, choices=choices, validators=validators)
     if element.kind == "text":
         limit = element.max_length or 2000
         return TextAreaField(label, validators=[*validators, Length(max=limit, message=_("Please keep it under %(n)d characters.", n=limit))])
     choices = [(option.value, option.label.get(language)) for option in element.options]
     if element.kind == "multiple":
         return MultiCheckboxField(label, choices=choices, validators=validators)
-    return RadioField(label, choices=choices, validators=validators)
+    return ChoiceAnswer(label, choices=choices, validators=validators)
 
 
 def _as_form_value(element, value):
@@ -102,7 +115,9 @@ def page_values(instrument: Instrument, page_index: int, form: PageForm, earlier
             values[element_id] = None
             continue
         if field.errors:
+            # A refused answer is neither stored nor converted; the page shows it again to fix.
             errors[element_id] = field.errors[0]
+            continue
         value = _stored_value(element, field.data)
         values[element_id] = value
         answers_so_far[element_id] = value

@@ -169,3 +169,28 @@ def test_tampered_page_number_is_clamped(client, survey, instrument):
     key = form_key(client.get("/s/shop").get_data(as_text=True))
     reply = client.post("/s/shop", data={"form_key": key, "page": "999x", "next": "1"})
     assert reply.status_code == 422
+
+
+@pytest.mark.parametrize("garbage", ["abc", "11", "0", "", "9" * 5000, "<script>"])
+def test_values_not_offered_get_a_message_never_a_500(client, survey, instrument, garbage):
+    key = form_key(client.get("/s/shop").get_data(as_text=True))
+    first = instrument.pages[0].elements[0]
+    data = {"form_key": key, "page": 0, "next": "1", **page_answers(instrument, 0), first: garbage}
+    reply = client.post("/s/shop", data=data, headers={"Accept-Language": "en"})
+    assert reply.status_code == 422
+    html = reply.get_data(as_text=True)
+    assert "Please choose one of the answers shown." in html or "Please answer this question." in html
+    assert "<script>" not in html  # escaped, never echoed as markup
+
+
+def test_oversized_open_answer_is_refused_with_the_text_kept(client, survey, instrument):
+    key = form_key(client.get("/s/shop").get_data(as_text=True))
+    last = len(instrument.pages) - 1
+    for index in range(last):
+        client.post("/s/shop", data={"form_key": key, "page": index, "next": "1", **page_answers(instrument, index)})
+    text = "很长的意见" * 300
+    reply = client.post("/s/shop", data={"form_key": key, "page": last, "next": "1", "improve": text},
+                        headers={"Accept-Language": "zh-CN"})
+    assert reply.status_code == 422
+    html = reply.get_data(as_text=True)
+    assert text in html and "个字符以内" in html
