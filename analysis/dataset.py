@@ -63,7 +63,11 @@ def prepare(data, model: ModelSpec, missing: str = "mean",
     if empty:
         raise ValueError(f"item(s) without any answer: {', '.join(empty)}")
     if scale is None:
-        scale = (float(np.nanmin(moments.minimum)), float(np.nanmax(moments.maximum)))
+        seen = np.isfinite(moments.minimum) & np.isfinite(moments.maximum)
+        if not seen.all() and not model.scales:
+            raise ValueError("the ends of the item scale are unknown: give scale=(min, max)")
+        scale = (float(moments.minimum[seen].min(initial=np.inf)),
+                 float(moments.maximum[seen].max(initial=-np.inf)))
     ends = model.item_scale(scale)
     if np.any(ends[:, 1] <= ends[:, 0]):
         raise ValueError("each item scale needs min < max")

@@ -11,7 +11,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtr
 
 from . import index as acsi
 from . import reliability as rel
@@ -209,7 +209,7 @@ class PLSResults:
                 t = beta / se
                 rows.append((pair_key(self.model.names[i], self.model.names[k]),
                              self.model.names[i], self.model.names[k], beta, se, t,
-                             2 * stats.t.sf(abs(t), df)))
+                             2 * stdtr(df, -abs(t))))
         return pd.DataFrame(rows, columns=["path", "from", "to", "estimate", "se", "t", "p"]
                             ).set_index("path")
 
