@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from .errors import bp as errors_bp
     from .health import bp as health_bp
     from .jobs import bp as jobs_bp
+    from .reports import bp as reports_bp
     from .surveys import bp as surveys_bp
     from .surveys.respondent import bp as respondent_bp
 
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/staff")
     app.register_blueprint(surveys_bp, url_prefix="/staff/surveys")
     app.register_blueprint(jobs_bp, url_prefix="/staff/jobs")
+    app.register_blueprint(reports_bp, url_prefix="/staff/reports")
     app.register_blueprint(respondent_bp)
 
 
