@@ -56,9 +56,10 @@ def _init_extensions(app: Flask) -> None:
 
     @app.context_processor
     def template_globals():
-        from .i18n import current_language
+        from .i18n import current_language, url_in_language
 
-        return {"current_language": current_language(), "languages": app.config["LANGUAGES"]}
+        return {"current_language": current_language(), "languages": app.config["LANGUAGES"],
+                "url_in_language": url_in_language}
 
 
 @event.listens_for(Engine, "connect")
