@@ -76,6 +76,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
+    from .complaints import bp as complaints_bp
     from .errors import bp as errors_bp
     from .health import bp as health_bp
     from .jobs import bp as jobs_bp
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp, url_prefix="/staff/jobs")
     app.register_blueprint(reports_bp, url_prefix="/staff/reports")
     app.register_blueprint(respondent_bp)
+    app.register_blueprint(complaints_bp)
 
 
 def _register_cli(app: Flask) -> None:
