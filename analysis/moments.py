@@ -88,14 +88,16 @@ class Moments:
     def from_rows(cls, data, items: Sequence[str] | None = None) -> "Moments":
         """Moments of a table (DataFrame or 2-d array; NaN marks a missing answer)."""
         items, x = as_matrix(data, items)
+        if not len(x):
+            return cls(items, 0, np.zeros(len(items)), np.zeros((len(items),) * 2))
         observed = ~np.isnan(x)
-        with np.errstate(invalid="ignore"):
-            minimum = np.min(x, axis=0, initial=np.inf, where=observed)
-            maximum = np.max(x, axis=0, initial=-np.inf, where=observed)
+        if observed.all():
+            return cls(items, len(x), x.sum(axis=0), x.T @ x, minimum=x.min(axis=0),
+                       maximum=x.max(axis=0))
+        minimum = np.min(x, axis=0, initial=np.inf, where=observed)
+        maximum = np.max(x, axis=0, initial=-np.inf, where=observed)
         minimum[np.isinf(minimum)] = np.nan
         maximum[np.isinf(maximum)] = np.nan
-        if observed.all():
-            return cls(items, len(x), x.sum(axis=0), x.T @ x, minimum=minimum, maximum=maximum)
         x0 = np.where(observed, x, 0.0)
         m = observed.astype(float)
         return cls(items, len(x), x0.sum(axis=0), x0.T @ x0, x0.T @ m, m.T @ m, minimum, maximum)
@@ -221,9 +223,13 @@ def as_matrix(data, items: Sequence[str] | None = None) -> tuple[tuple[str, ...]
         unknown = [i for i in items if i not in data.columns]
         if unknown:
             raise KeyError(f"the data have no column(s) {', '.join(unknown)}")
-        frame = data[list(items)]
+        if all(dtype.kind in "biuf" for dtype in data.dtypes):
+            # One numeric array for the whole frame, then the item columns: much faster than
+            # selecting columns first when the frame is large.
+            positions = data.columns.get_indexer(items)
+            return items, data.to_numpy()[:, positions].astype(float)
         try:
-            x = frame.to_numpy(dtype=float, na_value=np.nan)
+            x = data[list(items)].to_numpy(dtype=float, na_value=np.nan)
         except (TypeError, ValueError) as error:
             raise ValueError(f"item columns must be numeric: {error}") from None
         return items, x
