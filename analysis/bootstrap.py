@@ -59,10 +59,7 @@ class Statistics:
         names = model.names
         index = {n: k for k, n in enumerate(names)}
         self.edges = [(index[a], index[b]) for a, b in model.paths]
-        reach = model.path_matrix.copy()
-        for _ in range(len(names)):
-            reach = np.minimum(reach + reach @ model.path_matrix, 1)
-        self.reachable = list(zip(*np.nonzero(reach)))
+        self.reachable = model.reachable
         reflective = [j for j, c in enumerate(model.constructs) if c.mode == "A"]
         self.htmt_pairs = [(a, b) for k, a in enumerate(reflective) for b in reflective[k + 1:]]
         self.keys = {

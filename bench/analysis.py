@@ -78,7 +78,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores, {model}; Python {platform.python_version()}, numpy {np.__version__}"
+    return (f"{os.cpu_count()} cores, {model}; Python {platform.python_version()}, "
+            f"numpy {np.__version__}")
 
 
 def big_table(data: pd.DataFrame, n: int) -> pd.DataFrame:
