@@ -106,7 +106,7 @@ class Statistics:
         return values, reason != 0, reason
 
 
-REASONS = {1: "an item without variation", 2: "a singular matrix",
+REASONS = {1: "an item without variation", 2: "a singular matrix or a non-finite result",
            3: "no convergence within the iteration limit"}
 
 
@@ -190,9 +190,8 @@ def bootstrap(results, n_resamples: int = 5000, *, seed: int | None = None,
     done = 0
     while done < n_resamples:
         size = min(chunk, n_resamples - done)
-        values, failed, reason = statistic(*table.covariances(np.full(size, n),
-                                                              table.weighted_sums(_counts(
-                                                                  rng, size, n))))
+        sums = table.weighted_sums(_counts(rng, size, n))
+        values, failed, reason = statistic(*table.covariances(np.full(size, n), sums))
         parts.append({k: v[~failed] for k, v in values.items()})
         reasons.append(reason[failed])
         done += size
@@ -205,6 +204,8 @@ def bootstrap(results, n_resamples: int = 5000, *, seed: int | None = None,
     replicates = {k: np.concatenate([p[k] for p in parts]) for k in FAMILIES}
     codes = np.concatenate(reasons)
     failures = {REASONS[c]: int((codes == c).sum()) for c in np.unique(codes)}
+    if len(codes) > n_resamples - 2:
+        raise ValueError(f"too few resamples could be fitted: {failures}")
     tables = {}
     for family in FAMILIES:
         tables[family] = _intervals(statistic.keys[family], estimate_values[family][0],
