@@ -81,14 +81,15 @@ class Statistics:
         with np.errstate(divide="ignore", invalid="ignore"):
             sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
             constant = ~(sd > 0).all(axis=1)
-            fitted = correlation(cov) if self.scaled else cov
+            corr = correlation(cov)
+            fitted = corr if self.scaled else cov
             fitted = np.where(constant[:, None, None], np.eye(len(sd[0])), fitted)
             est = estimate(fitted, model, self.scheme, self.tol, self.max_iter)
             std = est.weights if self.scaled else est.weights * sd
             raw = acsi.raw_weights(est.weights, sd, self.scaled)
             loadings = (est.item_lv / (1.0 if self.scaled else sd[:, :, None]) * model.odm).sum(2)
             unstd = acsi.unstandardised_effects(est.total, raw, cov, self.scale, model)
-            table = htmt(cov, model)
+            table = htmt(corr, model)
             rows, cols = np.array(self.edges, dtype=int).reshape(-1, 2).T
             reach = np.array(self.reachable, dtype=int).reshape(-1, 2).T
             pairs = np.array(self.htmt_pairs, dtype=int).reshape(-1, 2).T

@@ -295,7 +295,7 @@ class PLSResults:
         """Heterotrait-monotrait ratios of the reflective constructs."""
         names = list(self.model.names)
         keep = [j for j, c in enumerate(self.model.constructs) if c.mode == "A"]
-        table = rel.htmt(self._cov[None], self.model)[0]
+        table = rel.htmt(self._item_corr[None], self.model)[0]
         return pd.DataFrame(table, index=names, columns=names).iloc[keep, keep]
 
     @cached_property
