@@ -1,11 +1,7 @@
 """Choosing the language of a page: an explicit switch, then the cookie, then Accept-Language."""
-<<<<<<< HEAD
 from urllib.parse import urlencode
 
-from flask import current_app, request
-=======
 from flask import current_app, has_request_context, request
->>>>>>> customers
 from flask_babel import refresh
 
 LANGUAGE_COOKIE = "lang"
