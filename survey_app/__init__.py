@@ -56,9 +56,10 @@ def _init_extensions(app: Flask) -> None:
 
     @app.context_processor
     def template_globals():
-        from .i18n import current_language
+        from .i18n import current_language, url_in_language
 
-        return {"current_language": current_language(), "languages": app.config["LANGUAGES"]}
+        return {"current_language": current_language(), "languages": app.config["LANGUAGES"],
+                "url_in_language": url_in_language}
 
 
 @event.listens_for(Engine, "connect")
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from .errors import bp as errors_bp
     from .health import bp as health_bp
     from .jobs import bp as jobs_bp
+    from .reports import bp as reports_bp
     from .surveys import bp as surveys_bp
     from .surveys.respondent import bp as respondent_bp
 
@@ -88,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/staff")
     app.register_blueprint(surveys_bp, url_prefix="/staff/surveys")
     app.register_blueprint(jobs_bp, url_prefix="/staff/jobs")
+    app.register_blueprint(reports_bp, url_prefix="/staff/reports")
     app.register_blueprint(respondent_bp)
     app.register_blueprint(customers_bp, url_prefix="/staff/customers")
     app.register_blueprint(optout_bp)

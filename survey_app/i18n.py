@@ -1,4 +1,6 @@
 """Choosing the language of a page: an explicit switch, then the cookie, then Accept-Language."""
+from urllib.parse import urlencode
+
 from flask import current_app, has_request_context, request
 from flask_babel import refresh
 
@@ -31,3 +33,9 @@ def forget_previous_locale() -> None:
     """Flask-Babel caches the locale on the app context; one shared by several requests (tests,
     a worker) must not carry a request's language into the next."""
     refresh()
+
+
+def url_in_language(code: str) -> str:
+    """This page's address in another language, keeping its other query arguments (e.g. ?store=)."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return request.path + "?" + urlencode([*args, ("lang", code)])

@@ -194,3 +194,8 @@ def test_oversized_open_answer_is_refused_with_the_text_kept(client, survey, ins
     assert reply.status_code == 422
     html = reply.get_data(as_text=True)
     assert text in html and "个字符以内" in html
+
+
+def test_language_switch_keeps_the_store_of_the_link(client, survey):
+    html = client.get("/s/shop?store=north", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'href="/s/shop?store=north&amp;lang=en"' in html

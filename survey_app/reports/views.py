@@ -1,0 +1,128 @@
+"""Manager reports: the satisfaction index and the drivers of loyalty for a survey."""
+import csv
+import io
+from importlib.resources import files
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from analysis import figures
+
+from ..auth.access import role_required
+from ..extensions import db
+from ..models import Job, Role
+from ..services import reports, surveys
+from ..services.errors import InvalidInput, NotFound
+from ..services.instruments import instrument_of
+from ..services.jobs import create_job
+
+bp = Blueprint("reports", __name__)
+BOOTSTRAP_RESAMPLES = 2000
+
+
+@bp.get("/")
+@role_required(Role.MANAGER)
+def index():
+    """Every survey, with a link to its report."""
+    return render_template("reports/index.html", rows=surveys.list_surveys())
+
+
+@bp.get("/<slug>")
+@role_required(Role.MANAGER)
+def survey_report(slug: str):
+    """The index, paths, drivers and NPS of a survey for the chosen wave and segment."""
+    survey = _survey(slug)
+    try:
+        flt = reports.parse_filter(survey, request.args.get("wave"), _segment_args(survey))
+    except InvalidInput as error:
+        return render_template("errors/error.html", title=_("Unknown filter"), message=str(error)), 400
+    report = reports.build_report(survey, flt)
+    charts = {}
+    if report.fit is not None:
+        charts = {
+            "index": _chart(figures.index_bars(report.fit, title=_("Satisfaction index (0-100)"))),
+            "paths": _chart(figures.path_diagram(report.fit, title=_("Structural model"))),
+            "ipma": _chart(figures.ipma_map(report.fit.ipma())),
+        }
+    return render_template(
+        "reports/survey.html", survey=survey, instrument=instrument_of(survey.instrument_version),
+        report=report, charts=charts, action_form=FlaskForm(), filter_args=request.args,
+        resamples=BOOTSTRAP_RESAMPLES,
+    )
+
+
+@bp.get("/<slug>/index.csv")
+@role_required(Role.MANAGER)
+def index_csv(slug: str):
+    """Download the construct table (index, R², reliability) of the report as CSV."""
+    survey = _survey(slug)
+    try:
+        flt = reports.parse_filter(survey, request.args.get("wave"), _segment_args(survey))
+    except InvalidInput:
+        abort(400)
+    report = reports.build_report(survey, flt)
+    if report.fit is None:
+        abort(404)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["construct", "index", "r2", "alpha", "rho_c", "ave"])
+    reliability = report.fit.reliability
+    for name, value in report.fit.index.items():
+        row = reliability.loc[name]
+        writer.writerow([name, round(value, 3), round(report.fit.r2.get(name, float("nan")), 4), round(row["alpha"], 4),
+                         round(row["rho_c"], 4), round(row["ave"], 4)])
+    return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-index.csv"'})
+
+
+@bp.post("/<slug>/bootstrap")
+@role_required(Role.MANAGER)
+def start_bootstrap(slug: str):
+    """Start a bootstrap of the report's intervals in the background and show its progress."""
+    survey = _survey(slug)
+    try:
+        flt = reports.parse_filter(survey, request.form.get("wave"), _segment_args(survey, request.form))
+    except InvalidInput:
+        abort(400)
+    record = create_job("bootstrap", created_by_id=current_user.id)
+    reports.bootstrap_report(record.id, survey.id, reports.filter_to_dict(flt), BOOTSTRAP_RESAMPLES)
+    return redirect(url_for("reports.bootstrap_result", slug=slug, job_id=record.id), code=303)
+
+
+@bp.get("/<slug>/bootstrap/<job_id>")
+@role_required(Role.MANAGER)
+def bootstrap_result(slug: str, job_id: str):
+    """The bootstrap's progress while it runs, then the intervals."""
+    survey = _survey(slug)
+    record = db.get_or_404(Job, job_id)
+    if record.kind != "bootstrap" or (record.result and record.result.get("survey") != slug):
+        abort(404)
+    return render_template("reports/bootstrap.html", survey=survey, job=record,
+                           result=(record.result or {}).get("bootstrap"))
+
+
+@bp.get("/plotly.min.js")
+@role_required(Role.AGENT)
+def plotly_js():
+    """plotly.js from the installed plotly package, so charts load nothing from another host."""
+    path = files("plotly") / "package_data" / "plotly.min.js"
+    return send_file(str(path), mimetype="text/javascript", max_age=86400)
+
+
+def _chart(figure) -> str:
+    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+
+
+def _segment_args(survey, source=None) -> dict[str, str]:
+    source = request.args if source is None else source
+    return {name: source.get(f"seg_{name}", "") for name in survey.segment_fields}
+
+
+def _survey(slug: str):
+    """:raise 404: when no survey has this slug."""
+    try:
+        return surveys.survey_by_slug(slug)
+    except NotFound:
+        abort(404)
