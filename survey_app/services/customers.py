@@ -298,3 +298,15 @@ def request_removal(customer: Customer, *, actor: StaffUser | None, note: str | 
     db.session.add(event)
     db.session.commit()
     return event
+
+
+def add_note(customer: Customer, text: str, *, actor: StaffUser | None) -> CustomerEvent:
+    """A note on the customer's timeline, e.g. what they said on the phone. Commits."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(_("Write the note first."), {"text": _("Write the note first.")})
+    event = CustomerEvent(customer_id=active_customer(customer).id, kind=CustomerEventKind.NOTE, text=text,
+                          actor_id=actor.id if actor else None)
+    db.session.add(event)
+    db.session.commit()
+    return event
