@@ -59,10 +59,7 @@ class Statistics:
         names = model.names
         index = {n: k for k, n in enumerate(names)}
         self.edges = [(index[a], index[b]) for a, b in model.paths]
-        reach = model.path_matrix.copy()
-        for _ in range(len(names)):
-            reach = np.minimum(reach + reach @ model.path_matrix, 1)
-        self.reachable = list(zip(*np.nonzero(reach)))
+        self.reachable = model.reachable
         reflective = [j for j, c in enumerate(model.constructs) if c.mode == "A"]
         self.htmt_pairs = [(a, b) for k, a in enumerate(reflective) for b in reflective[k + 1:]]
         self.keys = {
@@ -84,14 +81,15 @@ class Statistics:
         with np.errstate(divide="ignore", invalid="ignore"):
             sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
             constant = ~(sd > 0).all(axis=1)
-            fitted = correlation(cov) if self.scaled else cov
+            corr = correlation(cov)
+            fitted = corr if self.scaled else cov
             fitted = np.where(constant[:, None, None], np.eye(len(sd[0])), fitted)
             est = estimate(fitted, model, self.scheme, self.tol, self.max_iter)
             std = est.weights if self.scaled else est.weights * sd
             raw = acsi.raw_weights(est.weights, sd, self.scaled)
             loadings = (est.item_lv / (1.0 if self.scaled else sd[:, :, None]) * model.odm).sum(2)
             unstd = acsi.unstandardised_effects(est.total, raw, cov, self.scale, model)
-            table = htmt(cov, model)
+            table = htmt(corr, model)
             rows, cols = np.array(self.edges, dtype=int).reshape(-1, 2).T
             reach = np.array(self.reachable, dtype=int).reshape(-1, 2).T
             pairs = np.array(self.htmt_pairs, dtype=int).reshape(-1, 2).T
@@ -109,7 +107,7 @@ class Statistics:
         return values, reason != 0, reason
 
 
-REASONS = {1: "an item without variation", 2: "a singular matrix",
+REASONS = {1: "an item without variation", 2: "a singular matrix or a non-finite result",
            3: "no convergence within the iteration limit"}
 
 
@@ -193,9 +191,8 @@ def bootstrap(results, n_resamples: int = 5000, *, seed: int | None = None,
     done = 0
     while done < n_resamples:
         size = min(chunk, n_resamples - done)
-        values, failed, reason = statistic(*table.covariances(np.full(size, n),
-                                                              table.weighted_sums(_counts(
-                                                                  rng, size, n))))
+        sums = table.weighted_sums(_counts(rng, size, n))
+        values, failed, reason = statistic(*table.covariances(np.full(size, n), sums))
         parts.append({k: v[~failed] for k, v in values.items()})
         reasons.append(reason[failed])
         done += size
@@ -208,6 +205,8 @@ def bootstrap(results, n_resamples: int = 5000, *, seed: int | None = None,
     replicates = {k: np.concatenate([p[k] for p in parts]) for k in FAMILIES}
     codes = np.concatenate(reasons)
     failures = {REASONS[c]: int((codes == c).sum()) for c in np.unique(codes)}
+    if len(codes) > n_resamples - 2:
+        raise ValueError(f"too few resamples could be fitted: {failures}")
     tables = {}
     for family in FAMILIES:
         tables[family] = _intervals(statistic.keys[family], estimate_values[family][0],

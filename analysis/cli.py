@@ -40,13 +40,10 @@ class ProgressBar:
     def __init__(self, stream=sys.stderr, delay: float = 1.0, width: int = 30):
         self.stream, self.delay, self.width = stream, delay, width
         self.start = time.perf_counter()
-        self.drawn = False
 
     def __call__(self, done: int, total: int) -> None:
         elapsed = time.perf_counter() - self.start
-        if elapsed < self.delay and done < total:
-            return
-        if elapsed < self.delay and not self.drawn:
+        if elapsed < self.delay:
             return
         filled = int(self.width * done / total)
         self.stream.write(f"\rbootstrap [{'#' * filled}{'.' * (self.width - filled)}] "
@@ -54,7 +51,6 @@ class ProgressBar:
         if done >= total:
             self.stream.write("\n")
         self.stream.flush()
-        self.drawn = True
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -76,9 +76,9 @@ def compare_groups(data_a, data_b, model, *, names: tuple[str, str] = ("a", "b")
     """
     rng = np.random.default_rng(seed)
     a = fit_model(data_a, model, **fit_options)
-    scale = fit_options.pop("scale", None) or (float(a.scale[:, 0].min()),
-                                               float(a.scale[:, 1].max()))
-    b = fit_model(data_b, a.model, scale=scale, **fit_options)
+    # Both groups use group a's scale ends, so their indices are on the same footing.
+    options = {**fit_options, "scale": (float(a.scale[:, 0].min()), float(a.scale[:, 1].max()))}
+    b = fit_model(data_b, a.model, **options)
     seeds = rng.integers(1 << 62, size=3)
     boot_a = bootstrap(a, n_resamples, seed=int(seeds[0]), level=level)
     boot_b = bootstrap(b, n_resamples, seed=int(seeds[1]), level=level)

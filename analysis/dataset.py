@@ -21,7 +21,7 @@ class Prepared(NamedTuple):
     """Result of :func:`prepare`."""
 
     moments: Moments
-    rows: np.ndarray | None   # (n, p) recoded items, NaN for missing; None from moments
+    rows: np.ndarray | None   # (n, p) recoded items (NaN for missing); None from moments
     n_dropped: int            # rows removed by casewise deletion
     scale: np.ndarray         # (p, 2) scale ends of each item
 
@@ -75,6 +75,6 @@ def prepare(data, model: ModelSpec, missing: str = "mean",
         k = [model.items.index(i) for i in model.reverse]
         moments = moments.reversed(model.reverse, ends[k, 0], ends[k, 1])
         if rows is not None:
-            rows = rows.copy()
+            rows = rows.astype(float)
             rows[:, k] = ends[k, 0] + ends[k, 1] - rows[:, k]
     return Prepared(moments, rows, dropped, ends)

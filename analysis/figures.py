@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-NODE = dict(size=46, color="#e8f0fb", line=dict(color="#2f5d9b", width=2))
+NODE = dict(size=72, color="#e8f0fb", line=dict(color="#2f5d9b", width=2))
 
 
 def _layers(model) -> list[int]:
@@ -22,12 +22,15 @@ def _layers(model) -> list[int]:
 
 
 def _positions(model) -> dict[str, tuple[float, float]]:
+    """Layers left to right; a layer of one construct zig-zags up and down, so that a path
+    skipping a layer (expectations -> satisfaction in the ACSI chain) is not drawn over others."""
     depth = _layers(model)
     out = {}
     for layer in sorted(set(depth)):
         members = [j for j, d in enumerate(depth) if d == layer]
+        shift = 0.5 * (-1) ** layer if len(members) == 1 else 0.0
         for rank, j in enumerate(members):
-            out[model.names[j]] = (float(layer), (len(members) - 1) / 2 - rank)
+            out[model.names[j]] = (float(layer), (len(members) - 1) / 2 - rank + shift)
     return out
 
 
@@ -51,13 +54,15 @@ def path_diagram(results, bootstrap=None, title: str = "Structural model") -> go
         fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
                            showarrow=True, arrowhead=3, arrowwidth=1.5, standoff=24,
                            startstandoff=24, arrowcolor="#555" if solid else "#bbb", text="")
-        fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=f"{results.paths[key]:.2f}",
+        # Labels sit short of the middle, so crossing paths do not stack theirs on one point.
+        fig.add_annotation(x=x0 + 0.4 * (x1 - x0), y=y0 + 0.4 * (y1 - y0), text=f"{results.paths[key]:.2f}",
                            showarrow=False, bgcolor="white", font=dict(size=12))
     labels = [f"{name}<br>R²={r2[name]:.2f}" if name in r2.index else name
               for name in model.names]
     fig.add_trace(go.Scatter(x=[pos[n][0] for n in model.names],
                              y=[pos[n][1] for n in model.names], mode="markers+text",
                              text=labels, textposition="middle center", marker=NODE,
+                             textfont=dict(size=11),
                              hoverinfo="text", showlegend=False))
     fig.update_layout(title=title, plot_bgcolor="white", margin=dict(l=20, r=20, t=50, b=20),
                       xaxis=dict(visible=False), yaxis=dict(visible=False))

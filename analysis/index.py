@@ -62,8 +62,7 @@ def unstandardised_effects(total: np.ndarray, raw: np.ndarray, cov: np.ndarray,
     """Total effects between the 0-100 index scores, ``[from, to]``, shape (B, J, J)."""
     coef = rescaled_weights(raw, model) / (scale[:, 1] - scale[:, 0]) * 100.0
     dense = coef[:, :, None] * model.odm
-    var = np.einsum("bpj,bpq,bqj->bj", dense, cov, dense)
-    sd = np.sqrt(var)
+    sd = np.sqrt((dense * (cov @ dense)).sum(axis=1))
     return total * sd[:, None, :] / sd[:, :, None]
 
 

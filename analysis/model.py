@@ -85,10 +85,9 @@ class ModelSpec:
                                           "models can be estimated")
 
     def _has_cycle(self) -> bool:
-        adj = self.path_matrix
-        reach = adj.copy()
+        reach = self.path_matrix.copy()
         for _ in range(len(self.constructs)):
-            reach = np.minimum(reach + reach @ adj, 1)
+            reach = np.minimum(reach + reach @ self.path_matrix, 1)
         return bool(np.any(np.diag(reach)))
 
     @cached_property
@@ -121,6 +120,15 @@ class ModelSpec:
         for source, target in self.paths:
             matrix[index[source], index[target]] = 1.0
         return matrix
+
+    @cached_property
+    def reachable(self) -> tuple[tuple[int, int], ...]:
+        """Pairs ``(i, j)`` joined by a directed path i → … → j: those with a total effect."""
+        reach, power = self.path_matrix.copy(), self.path_matrix
+        for _ in range(len(self.constructs)):
+            power = power @ self.path_matrix
+            reach = np.minimum(reach + power, 1)
+        return tuple((int(i), int(j)) for i, j in zip(*np.nonzero(reach)))
 
     @cached_property
     def adjacency(self) -> np.ndarray:

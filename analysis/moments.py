@@ -24,8 +24,10 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-#: Rows of the per-row table kept in memory at once when a table is too large to hold whole.
+#: Memory for the per-row moment table; larger tables are processed in chunks of rows.
 CHUNK_BYTES = 256 * 2**20
+#: Rows summed at a time when building moments from a table.
+BLOCK_ROWS = 4096
 
 
 class Moments:
@@ -88,14 +90,25 @@ class Moments:
     def from_rows(cls, data, items: Sequence[str] | None = None) -> "Moments":
         """Moments of a table (DataFrame or 2-d array; NaN marks a missing answer)."""
         items, x = as_matrix(data, items)
+        if len(x) <= BLOCK_ROWS:
+            return cls._from_block(items, x.astype(float, copy=False))
+        # Blocks of rows that stay in cache: converting and multiplying them one at a time is
+        # faster than making a float copy of a large table first.
+        return cls.merge([cls._from_block(items, x[start:start + BLOCK_ROWS].astype(float))
+                          for start in range(0, len(x), BLOCK_ROWS)])
+
+    @classmethod
+    def _from_block(cls, items: tuple[str, ...], x: np.ndarray) -> "Moments":
+        if not len(x):
+            return cls(items, 0, np.zeros(len(items)), np.zeros((len(items),) * 2))
         observed = ~np.isnan(x)
-        with np.errstate(invalid="ignore"):
-            minimum = np.min(x, axis=0, initial=np.inf, where=observed)
-            maximum = np.max(x, axis=0, initial=-np.inf, where=observed)
+        if observed.all():
+            return cls(items, len(x), x.sum(axis=0), x.T @ x, minimum=x.min(axis=0),
+                       maximum=x.max(axis=0))
+        minimum = np.min(x, axis=0, initial=np.inf, where=observed)
+        maximum = np.max(x, axis=0, initial=-np.inf, where=observed)
         minimum[np.isinf(minimum)] = np.nan
         maximum[np.isinf(maximum)] = np.nan
-        if observed.all():
-            return cls(items, len(x), x.sum(axis=0), x.T @ x, minimum=minimum, maximum=maximum)
         x0 = np.where(observed, x, 0.0)
         m = observed.astype(float)
         return cls(items, len(x), x0.sum(axis=0), x0.T @ x0, x0.T @ m, m.T @ m, minimum, maximum)
@@ -215,19 +228,26 @@ class Moments:
 
 
 def as_matrix(data, items: Sequence[str] | None = None) -> tuple[tuple[str, ...], np.ndarray]:
-    """Item names and a float matrix (NaN for missing) from a DataFrame or an array."""
+    """Item names and a numeric matrix (float with NaN for missing, or integer) of the items."""
     if isinstance(data, pd.DataFrame):
         items = tuple(items) if items is not None else tuple(map(str, data.columns))
         unknown = [i for i in items if i not in data.columns]
         if unknown:
             raise KeyError(f"the data have no column(s) {', '.join(unknown)}")
-        frame = data[list(items)]
+        if all(dtype.kind in "biuf" for dtype in data.dtypes):
+            # One numeric array for the whole frame, then the item columns: much faster than
+            # selecting columns first when the frame is large.
+            positions = data.columns.get_indexer(items)
+            return items, data.to_numpy()[:, positions]
         try:
-            x = frame.to_numpy(dtype=float, na_value=np.nan)
+            x = data[list(items)].to_numpy(dtype=float, na_value=np.nan)
         except (TypeError, ValueError) as error:
             raise ValueError(f"item columns must be numeric: {error}") from None
         return items, x
-    x = np.array(data, dtype=float, ndmin=2)
+    x = np.asarray(data)
+    if x.dtype.kind not in "biuf":
+        x = x.astype(float)
+    x = x.reshape(1, -1) if x.ndim == 1 else x
     if x.ndim != 2:
         raise ValueError("data must be a table: one row per respondent, one column per item")
     if items is None:
@@ -262,7 +282,7 @@ class MomentTable:
     """
 
     def __init__(self, x: np.ndarray):
-        self.x = x
+        self.x = x = np.asarray(x, dtype=float)
         self.n, self.p = x.shape
         self.has_missing = bool(np.isnan(x).any())
         self.upper = np.triu_indices(self.p)

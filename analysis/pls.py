@@ -237,16 +237,9 @@ class PLSResults:
         names = self.model.names
         rows = [(pair_key(names[i], names[j]), names[i], names[j], direct[i, j],
                  total[i, j] - direct[i, j], total[i, j])
-                for i, j in self._reachable]
+                for i, j in self.model.reachable]
         return pd.DataFrame(rows, columns=["pair", "from", "to", "direct", "indirect", "total"]
                             ).set_index("pair")
-
-    @cached_property
-    def _reachable(self) -> list[tuple[int, int]]:
-        reach = self.model.path_matrix.copy()
-        for _ in range(len(self.model.names)):
-            reach = np.minimum(reach + reach @ self.model.path_matrix, 1)
-        return [(i, j) for i in range(len(reach)) for j in range(len(reach)) if reach[i, j]]
 
     @cached_property
     def total_effects(self) -> pd.Series:
@@ -302,7 +295,7 @@ class PLSResults:
         """Heterotrait-monotrait ratios of the reflective constructs."""
         names = list(self.model.names)
         keep = [j for j, c in enumerate(self.model.constructs) if c.mode == "A"]
-        table = rel.htmt(self._cov[None], self.model)[0]
+        table = rel.htmt(self._item_corr[None], self.model)[0]
         return pd.DataFrame(table, index=names, columns=names).iloc[keep, keep]
 
     @cached_property
@@ -362,7 +355,7 @@ class PLSResults:
         table = self.unstandardised_effects.to_numpy()
         names = self.model.names
         return pd.Series({pair_key(names[i], names[j]): acsi.IMPACT_POINTS * table[i, j]
-                          for i, j in self._reachable}, dtype=float)
+                          for i, j in self.model.reachable}, dtype=float)
 
     def ipma(self, target: str | None = None) -> acsi.IPMAResult:
         """Importance-performance map for ``target`` (default: the loyalty construct)."""

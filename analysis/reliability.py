@@ -67,9 +67,8 @@ def _composite(loadings: np.ndarray) -> float:
     return total / (total + (1 - loadings ** 2).sum())
 
 
-def htmt(cov: np.ndarray, model: ModelSpec) -> np.ndarray:
-    """Heterotrait-monotrait ratios of all construct pairs, shape (B, J, J) (NaN on diagonal)."""
-    r = correlation(cov)
+def htmt(r: np.ndarray, model: ModelSpec) -> np.ndarray:
+    """HTMT of all construct pairs from item correlations (B, p, p); shape (B, J, J), NaN diagonal."""
     sizes = model.odm.sum(axis=0)
     block_sums = model.odm.T @ r @ model.odm
     within = np.diagonal(block_sums, axis1=-2, axis2=-1)

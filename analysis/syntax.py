@@ -69,7 +69,7 @@ def parse_model(text: str, scales: dict | None = None) -> ModelSpec:
 
 
 def _logical_lines(text: str):
-    """Yield (first physical line number, text) with comments removed and ``+`` continuations joined."""
+    """Yield (first line number, text): comments removed, trailing-``+`` continuations joined."""
     pending, start = "", 0
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()

@@ -76,6 +76,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
+    from .customers import bp as customers_bp
+    from .customers.optout import bp as optout_bp
     from .complaints import bp as complaints_bp
     from .errors import bp as errors_bp
     from .health import bp as health_bp
@@ -91,6 +93,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp, url_prefix="/staff/jobs")
     app.register_blueprint(reports_bp, url_prefix="/staff/reports")
     app.register_blueprint(respondent_bp)
+    app.register_blueprint(customers_bp, url_prefix="/staff/customers")
+    app.register_blueprint(optout_bp)
     app.register_blueprint(complaints_bp)
 
 

@@ -1,4 +1,5 @@
 """Flask commands: staff users, instruments, demo data and translations."""
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from .services.errors import DomainError
 users_cli = AppGroup("users", help="Staff accounts.")
 instruments_cli = AppGroup("instruments", help="Questionnaire instruments.")
 translate_cli = AppGroup("translate", help="Translation catalogues.")
+customers_cli = AppGroup("customers", help="The customer database.")
 PYBABEL = str(Path(sys.executable).parent / "pybabel")
 
 
@@ -80,6 +82,28 @@ def demo(seed):
         click.echo(line)
 
 
+@customers_cli.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def import_customers(file, output):
+    """Import customers from a CSV file: name, phone, email, reference, value and segment columns."""
+    from flask import current_app
+
+    from .services.customer_import import import_customers as run_import
+
+    try:
+        report = run_import(file.read(), region=current_app.config["DEFAULT_PHONE_REGION"])
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    if output == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    click.echo(f"read {report.read}, created {report.created}, matched {report.matched}, "
+               f"sent to review {report.review}, rejected {len(report.rejected)}")
+    for row in report.rejected:
+        click.echo(f"line {row.line}: {row.reason}")
+
+
 @translate_cli.command("compile")
 def compile_translations():
     """Compile the .po catalogues into the .mo files the app reads."""
@@ -99,4 +123,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(instruments_cli)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(customers_cli)
     app.cli.add_command(demo)

@@ -35,6 +35,8 @@ class Config:
     INVITATION_DAYS_VALID = int(os.environ.get("INVITATION_DAYS_VALID", "60"))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "CN")
+    # A customer is invited to a survey or called back at most once in this many days.
+    CONTACT_CAP_DAYS = int(os.environ.get("CONTACT_CAP_DAYS", "30"))
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     # Complaints: the category list is configuration; labels are translated in services.complaints.
     COMPLAINT_CATEGORIES = tuple(os.environ.get(

@@ -1,7 +1,7 @@
 """Choosing the language of a page: an explicit switch, then the cookie, then Accept-Language."""
 from urllib.parse import urlencode
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import refresh
 
 LANGUAGE_COOKIE = "lang"
@@ -13,6 +13,8 @@ def select_locale() -> str:
 
 def current_language() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command or a job: messages in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     for candidate in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
         if candidate in languages:
             return candidate

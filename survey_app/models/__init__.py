@@ -1,14 +1,24 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 from .api_token import ApiToken
+from .audit import AuditAction, AuditEntry
 from .complaint import (ActorKind, Attachment, CalendarDay, Case, CaseEvent, CaseState, Channel, Complaint, EventKind,
                         Remedy, Severity, SlaPolicy, StateCategory, Team)
-from .customer import Customer
+from .customer import (Contact, ContactChannel, ContactPurpose, ConsentRecord, ConsentSource, Customer,
+                       CustomerEvent, CustomerEventKind)
+from .merge import CustomerMerge, DuplicateCandidate, DuplicateReason, DuplicateStatus
 from .job import Job, JobStatus
 from .response import Response, ResponseSegment, ResponseStatus
 from .survey import InstrumentVersion, Invitation, Survey, SurveyStatus, Wave
 from .user import Role, StaffUser
 
 __all__ = [
+    "AuditAction",
+    "AuditEntry",
+    "ConsentRecord",
+    "ConsentSource",
+    "Contact",
+    "ContactChannel",
+    "ContactPurpose",
     "ActorKind",
     "ApiToken",
     "Attachment",
@@ -25,6 +35,12 @@ __all__ = [
     "StateCategory",
     "Team",
     "Customer",
+    "CustomerEvent",
+    "CustomerEventKind",
+    "CustomerMerge",
+    "DuplicateCandidate",
+    "DuplicateReason",
+    "DuplicateStatus",
     "InstrumentVersion",
     "Job",
     "JobStatus",

@@ -15,11 +15,13 @@ from flask_babel import lazy_gettext as _l
 from instruments import load_builtin
 
 from ..extensions import db
-from ..models import (ActorKind, Attachment, Case, CaseEvent, CaseState, Channel, Complaint, Customer, EventKind,
-                      Response, Severity, StaffUser, Survey, Wave)
+from ..models import (ActorKind, Attachment, Case, CaseEvent, CaseState, Channel, Complaint, ConsentRecord,
+                      ConsentSource, ContactChannel, ContactPurpose, Customer, EventKind, Response, Severity, StaffUser,
+                      Survey, Wave)
 from ..models.base import now_utc
 from . import assignment, mail
 from . import instruments as instrument_store
+from .consent import ContactDecision, may_contact, record_contact
 from .customers import ContactKeys, resolve_customer
 from .errors import InvalidInput, NotFound
 from .instruments import instrument_of
@@ -101,26 +103,19 @@ class Filed:
     tracking_key: str
 
 
-@dataclass(frozen=True)
-class ContactDecision:
-    allowed: bool
-    reason: str
-
-
 def may_notify(customer: Customer, channel: str, purpose: str) -> ContactDecision:
-    """Whether we may contact this customer on ``channel`` for ``purpose``.
+    """Whether we may contact this customer on ``channel`` for ``purpose``; every path that
+    contacts a complainant asks here, and here asks the customer-wide consent rules."""
+    return may_contact(customer, channel, purpose)
 
-    Every path that contacts a customer about a complaint asks here. Until the customer-wide
-    consent rules exist, the customer's latest complaint decides by its "consent to be contacted"
-    box; a customer who never filed one has refused nothing.
-    """
-    consent = db.session.scalar(
-        sa.select(Complaint.consent_to_contact).where(Complaint.customer_id == customer.id)
-        .order_by(Complaint.id.desc()).limit(1)
+
+def _record_consent(customer: Customer, data: "ComplaintInput", source: ConsentSource, now: datetime) -> None:
+    """The form's "you may contact me about this complaint" box, kept as the customer's consent to follow-up."""
+    db.session.add_all(
+        ConsentRecord(customer_id=customer.id, channel=channel, purpose=ContactPurpose.FOLLOW_UP,
+                      granted=data.consent_to_contact, source=source, note="complaint form", recorded_at=now)
+        for channel in (ContactChannel.EMAIL, ContactChannel.PHONE, ContactChannel.SMS)
     )
-    if consent is None or consent:
-        return ContactDecision(True, "consented" if consent else "no complaint on record")
-    return ContactDecision(False, "no consent to contact on the latest complaint")
 
 
 def file_complaint(data: ComplaintInput, *, entered_by: StaffUser | None = None, customer: Customer | None = None,
@@ -139,6 +134,10 @@ def file_complaint(data: ComplaintInput, *, entered_by: StaffUser | None = None,
             field_name = "email" if "@" in str(error) else "phone"
             raise InvalidInput(_("Please correct the marked fields."), {field_name: str(error)}) from None
         customer, _created = resolve_customer(keys, data.name)
+    if response is None:
+        source = ConsentSource.STAFF if entered_by else (
+            ConsentSource.API if data.channel is Channel.API else ConsentSource.CUSTOMER_FORM)
+        _record_consent(customer, data, source, now)
     nonce = secrets.token_hex(16)
     key = _tracking_key(nonce)
     complaint = Complaint(
@@ -287,12 +286,14 @@ def handling_survey() -> Survey:
 def invite_to_handling_survey(case: Case, now: datetime) -> None:
     """Issue the closed case's customer a personal link to the handling survey, once. Does not commit."""
     customer = case.complaint.customer
-    if case.handling_invitation_id is not None or not may_notify(customer, "web", "handling_survey").allowed:
+    if case.handling_invitation_id is not None or not may_notify(customer, "email", "survey").allowed:
         return
     survey = handling_survey()
     invitation = issue_invitation(survey, None, customer.id, {"category": case.category},
                                   current_app.config["SECRET_KEY"], now, current_app.config["INVITATION_DAYS_VALID"])
     case.handling_invitation_id = invitation.id
+    if case.complaint.contact_email:
+        record_contact(customer, "email", "survey", f"invitation:{invitation.id}", at=now)
 
 
 def handling_survey_url(case: Case) -> str | None:
@@ -321,7 +322,7 @@ def tell_customer(case: Case, event: CaseEvent) -> None:
 
 def _send(complaint: Complaint, message) -> None:
     """Email the complainant ``message()`` (subject, text), written in their language, if we may."""
-    if not complaint.contact_email or not may_notify(complaint.customer, "email", "complaint_updates").allowed:
+    if not complaint.contact_email or not may_notify(complaint.customer, "email", "follow_up").allowed:
         return
     with force_locale(complaint.language):
         subject, text = message()

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import MOBI_MODEL
 
-from analysis import ConvergenceWarning, NegativeWeightWarning, fit_model, parse_model
+from analysis import ConvergenceWarning, NegativeWeightWarning, fit_model
 
 TINY = pd.DataFrame({"x1": [1, 2, 3, 4], "x2": [2, 1, 4, 3], "y": [1, 3, 2, 4]}, dtype=float)
 
@@ -50,7 +50,8 @@ def simulate(n, paths, loading, rng):
     columns = {}
     for name, eta in (("a", a), ("b", b), ("c", c)):
         for k in range(4):
-            columns[f"{name}{k}"] = loading * eta + np.sqrt(1 - loading ** 2) * rng.standard_normal(n)
+            noise = np.sqrt(1 - loading ** 2) * rng.standard_normal(n)
+            columns[f"{name}{k}"] = loading * eta + noise
     return pd.DataFrame(columns)
 
 

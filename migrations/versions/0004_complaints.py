@@ -1,7 +1,7 @@
 """Complaints, their cases and event log, attachments, teams, SLA policies, the business calendar and API tokens
 
-Revision ID: 0003_complaints
-Revises: 0002_jobs
+Revision ID: 0004_complaints
+Revises: 0003_customers
 Create Date: 2026-11-23 09:04:07.032888
 
 """
@@ -12,8 +12,8 @@ import survey_app.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = "0003_complaints"
-down_revision = '0002_jobs'
+revision = "0004_complaints"
+down_revision = "0003_customers"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,52 @@
+"""Staff forms for the customer database, and the customer's own opt-out form."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import RadioField, SearchField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models import ContactChannel, ContactPurpose
+
+CHANNEL_LABELS = {ContactChannel.SMS: _l("SMS"), ContactChannel.EMAIL: _l("Email"),
+                  ContactChannel.PHONE: _l("Phone"), ContactChannel.WECHAT: _l("WeChat")}
+PURPOSE_LABELS = {ContactPurpose.SURVEY: _l("Surveys"),
+                  ContactPurpose.FOLLOW_UP: _l("Follow-up of their complaints and answers"),
+                  ContactPurpose.CALLBACK: _l("Service callbacks")}
+
+
+class SearchForm(FlaskForm):
+    q = SearchField(_l("Name, phone, email or reference"), validators=[Optional(), Length(max=200)])
+
+    class Meta:
+        csrf = False
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=4000)])
+
+
+class RemovalForm(FlaskForm):
+    note = StringField(_l("How the request was made"), validators=[Optional(), Length(max=500)])
+
+
+class ConsentForm(FlaskForm):
+    channels = SelectMultipleField(_l("Channels"), choices=list(CHANNEL_LABELS.items()), validators=[DataRequired()],
+                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    purposes = SelectMultipleField(_l("Purposes"), choices=list(PURPOSE_LABELS.items()), validators=[DataRequired()],
+                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    granted = SelectField(_l("Decision"), choices=[("no", _l("Does not want to be contacted")),
+                                                   ("yes", _l("Agrees to be contacted"))])
+    note = StringField(_l("Source or note"), validators=[Optional(), Length(max=500)])
+
+
+class MergeForm(FlaskForm):
+    survivor = RadioField(_l("Keep as the customer record"), choices=[("first", "1"), ("second", "2")],
+                          validators=[DataRequired()], default="first")
+    note = StringField(_l("Why they are one person"), validators=[Optional(), Length(max=500)])
+
+
+class ImportCustomersForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Upload a CSV file."))],
+                     description=_l("Columns: name, phone, email, reference, annual_spend, first_purchase_on "
+                                    "(YYYY-MM-DD), purchase_count; any other column is a segment."))

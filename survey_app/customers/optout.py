@@ -1,0 +1,27 @@
+"""The customer's own opt-out page: one click, no login, no JavaScript, confirmed on the page."""
+from flask import Blueprint, current_app, render_template, request
+
+from ..extensions import csrf, limiter
+from ..services import consent
+
+bp = Blueprint("optout", __name__)
+
+
+@bp.route("/optout/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+# The token is an unguessable secret of this customer, so it protects the form as a CSRF token
+# would; mail programs' one-click unsubscribe (RFC 8058) posts without a session.
+@csrf.exempt
+def optout(token: str):
+    """Show the opt-out button; a POST records the opt-out at once and says so.
+
+    :raise 404: when the token was not issued by us.
+    """
+    customer = consent.customer_for_optout(token, current_app.config["SECRET_KEY"])
+    if customer is None:
+        return render_template("customers/optout.html", unknown=True), 404
+    if request.method == "POST":
+        everything = request.form.get("scope") == "all"
+        consent.opt_out(customer, include_service=everything)
+        return render_template("customers/optout.html", done=True, everything=everything)
+    return render_template("customers/optout.html", token=token)

@@ -1,0 +1,193 @@
+"""Staff pages for the customer database: search, the customer page, review queue, merges and imports."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ..auth.access import role_required
+from ..extensions import db
+from ..models import AuditAction, ConsentSource, Customer, CustomerMerge, DuplicateCandidate, Role
+from ..services import audit, consent, customer_pages, customers, merges
+from ..services.customer_import import import_customers
+from ..services.errors import Conflict, InvalidInput
+from .forms import (CHANNEL_LABELS, PURPOSE_LABELS, ConsentForm, ImportCustomersForm, MergeForm, NoteForm, RemovalForm,
+                    SearchForm)
+
+bp = Blueprint("customers", __name__)
+
+
+@bp.get("/")
+@role_required(Role.AGENT)
+def search():
+    """Find customers by name, phone, email or reference."""
+    form = SearchForm(request.args)
+    found = customer_pages.search_customers(form.q.data) if form.validate() else []
+    visible = [c for c in found if customer_pages.may_view(current_user, c)]
+    return render_template("customers/search.html", form=form, customers=visible,
+                           open_reviews=len(customer_pages.open_candidates())
+                           if current_user.role.at_least(Role.SUPERVISOR) else None)
+
+
+@bp.get("/<int:customer_id>")
+@role_required(Role.AGENT)
+def detail(customer_id: int):
+    """One customer and everything about them, newest first; every view is audited."""
+    customer = _customer(customer_id)
+    kinds = {customer_pages.EntryKind(k) for k in request.args.getlist("kind") if k in set(customer_pages.EntryKind)}
+    audit.record_access(current_user, AuditAction.VIEW_CUSTOMER, [customer.id], f"/staff/customers/{customer.id}")
+    return _detail_page(customer, kinds)
+
+
+def _detail_page(customer: Customer, kinds=frozenset(), note_form=None, consent_form=None, status=200):
+    return render_template(
+        "customers/detail.html", customer=customer, survivor=customers.active_customer(customer),
+        entries=customer_pages.timeline(customer, kinds or None), kinds=list(customer_pages.EntryKind),
+        chosen={k.value for k in kinds}, consent_state=consent.consent_state(customer),
+        channel_labels=CHANNEL_LABELS, purpose_labels=PURPOSE_LABELS, note_form=note_form or NoteForm(),
+        consent_form=consent_form or ConsentForm(), removal_form=RemovalForm(), action_form=FlaskForm(),
+    ), status
+
+
+@bp.post("/<int:customer_id>/notes")
+@role_required(Role.AGENT)
+def add_note(customer_id: int):
+    """Add a note to the customer's timeline."""
+    customer = _customer(customer_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _detail_page(customer, note_form=form, status=422)
+    customers.add_note(customer, form.text.data, actor=current_user)
+    flash(_("Note added."), "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id), code=303)
+
+
+@bp.post("/<int:customer_id>/consent")
+@role_required(Role.AGENT)
+def record_consent(customer_id: int):
+    """Record what the customer told staff about being contacted."""
+    customer = _customer(customer_id)
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        return _detail_page(customer, consent_form=form, status=422)
+    consent.set_consent(customer, granted=form.granted.data == "yes", source=ConsentSource.STAFF,
+                        channels=form.channels.data, purposes=form.purposes.data, actor=current_user,
+                        note=form.note.data)
+    flash(_("Consent recorded; it applies at once."), "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id), code=303)
+
+
+@bp.post("/<int:customer_id>/removal")
+@role_required(Role.AGENT)
+def request_removal(customer_id: int):
+    """Record the customer's request to be removed: all contact stops at once."""
+    customer = _customer(customer_id)
+    form = RemovalForm()
+    if form.validate_on_submit():
+        try:
+            customers.request_removal(customer, actor=current_user, note=form.note.data)
+            flash(_("Removal request recorded. Nobody will contact this customer any more."), "success")
+        except Conflict as error:
+            flash(str(error), "error")
+    return redirect(url_for("customers.detail", customer_id=customer.id), code=303)
+
+
+@bp.get("/review")
+@role_required(Role.SUPERVISOR)
+def review_queue():
+    """Pairs of customers that may be one person, waiting for a decision."""
+    return render_template("customers/review.html", candidates=customer_pages.open_candidates())
+
+
+@bp.get("/review/<int:candidate_id>")
+@role_required(Role.SUPERVISOR)
+def review(candidate_id: int):
+    """Two customers side by side with the evidence, to merge or to keep apart."""
+    candidate = db.get_or_404(DuplicateCandidate, candidate_id)
+    return _review_page(candidate, MergeForm())
+
+
+def _review_page(candidate: DuplicateCandidate, form: MergeForm, status: int = 200):
+    pair = [(candidate.first, customer_pages.customer_summary(candidate.first)),
+            (candidate.second, customer_pages.customer_summary(candidate.second))]
+    audit.record_access(current_user, AuditAction.VIEW_CUSTOMER, [candidate.first_id, candidate.second_id],
+                        f"/staff/customers/review/{candidate.id}")
+    return render_template("customers/candidate.html", candidate=candidate, pair=pair, form=form,
+                           action_form=FlaskForm()), status
+
+
+@bp.post("/review/<int:candidate_id>/merge")
+@role_required(Role.SUPERVISOR)
+def merge(candidate_id: int):
+    """Merge the pair into the customer staff chose to keep."""
+    candidate = db.get_or_404(DuplicateCandidate, candidate_id)
+    form = MergeForm()
+    if not form.validate_on_submit():
+        return _review_page(candidate, form, 422)
+    survivor, absorbed = ((candidate.first, candidate.second) if form.survivor.data == "first"
+                          else (candidate.second, candidate.first))
+    try:
+        merges.merge_customers(survivor, absorbed, actor=current_user, candidate=candidate, note=form.note.data)
+    except Conflict as error:
+        flash(str(error), "error")
+        return _review_page(candidate, form, 409)
+    flash(_("Customers merged. The merge can be undone from the customer page."), "success")
+    return redirect(url_for("customers.detail", customer_id=survivor.id), code=303)
+
+
+@bp.post("/review/<int:candidate_id>/dismiss")
+@role_required(Role.SUPERVISOR)
+def dismiss(candidate_id: int):
+    """Keep the pair apart; they are not asked about again."""
+    candidate = db.get_or_404(DuplicateCandidate, candidate_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            merges.dismiss_candidate(candidate, actor=current_user)
+            flash(_("Kept as two customers."), "success")
+        except Conflict as error:
+            flash(str(error), "error")
+    return redirect(url_for("customers.review_queue"), code=303)
+
+
+@bp.post("/merges/<int:merge_id>/undo")
+@role_required(Role.SUPERVISOR)
+def undo(merge_id: int):
+    """Undo a merge: both customers return exactly as they were."""
+    record = db.get_or_404(CustomerMerge, merge_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            merges.undo_merge(record, actor=current_user)
+            flash(_("Merge undone."), "success")
+        except Conflict as error:
+            flash(str(error), "error")
+    return redirect(url_for("customers.detail", customer_id=record.survivor_id), code=303)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(Role.SUPERVISOR)
+def upload():
+    """Import customers from a CSV file and show what became of every row."""
+    form = ImportCustomersForm()
+    if not form.validate_on_submit():
+        return render_template("customers/import.html", form=form), 422 if form.errors else 200
+    text = form.file.data.read().decode("utf-8-sig", errors="replace")
+    try:
+        report = import_customers(text, region=current_app.config["DEFAULT_PHONE_REGION"])
+    except InvalidInput as error:
+        form.file.errors.append(str(error))
+        return render_template("customers/import.html", form=form), 422
+    return render_template("customers/import_report.html", report=report)
+
+
+@bp.get("/audit")
+@role_required(Role.ADMIN)
+def audit_log():
+    """Who viewed or exported which customers' personal data, newest first."""
+    return render_template("customers/audit.html", entries=audit.recent_entries())
+
+
+def _customer(customer_id: int) -> Customer:
+    """:raise 404: when there is no such customer. :raise 403: when the user may not see them."""
+    customer = db.get_or_404(Customer, customer_id)
+    if not customer_pages.may_view(current_user, customer):
+        abort(403)
+    return customer

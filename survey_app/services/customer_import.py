@@ -1,0 +1,131 @@
+"""Customer CSV import: every row is created, matched, sent to review or rejected with its reason.
+
+Columns: name, phone, email, reference, the value columns (annual_spend or revenue,
+first_purchase_on, purchase_count) and any other column as a segment. Importing the same file
+twice creates nothing new. Rows are matched in chunks with the rules of
+:func:`services.customers.resolve_customer`, with the customers a chunk can touch loaded at once.
+"""
+import csv
+import io
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+
+from ..extensions import db
+from .customers import (ContactKeys, CustomerValues, PreloadedLookup, match_customer, queue_duplicates)
+from .errors import InvalidInput
+
+CONTACT_COLUMNS = ("name", "phone", "email", "reference")
+VALUE_COLUMNS = {
+    "annual_spend": "annual_spend", "revenue": "annual_spend",
+    "first_purchase_on": "first_purchase_on", "first_purchase_date": "first_purchase_on",
+    "purchase_count": "purchase_count", "purchases": "purchase_count",
+}
+CHUNK = 2000
+
+
+@dataclass
+class RejectedRow:
+    line: int
+    reason: str
+
+
+@dataclass
+class CustomerImport:
+    """Outcome of :func:`import_customers`: read = created + matched + rejected."""
+
+    read: int = 0
+    created: int = 0
+    matched: int = 0
+    # Rows that put a new pair of customers in the review queue.
+    review: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Row:
+    line: int
+    keys: ContactKeys
+    name: str | None
+    segments: dict
+    values: CustomerValues
+
+
+def import_customers(csv_text: str, *, region: str | None = None) -> CustomerImport:
+    """Find or create one customer per row. Commits once at the end.
+
+    :raise InvalidInput: when the file has no phone, email or reference column.
+    """
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    if not set(header) & {"phone", "email", "reference"}:
+        raise InvalidInput(_("The file needs a phone, email or reference column."))
+    reader.fieldnames = header
+    segment_names = [name for name in header if name and name not in CONTACT_COLUMNS and name not in VALUE_COLUMNS]
+    report = CustomerImport()
+    chunk: list[_Row] = []
+    for line, raw in enumerate(reader, start=2):
+        report.read += 1
+        try:
+            chunk.append(_parse(line, raw, segment_names, region))
+        except InvalidInput as error:
+            report.rejected.append(RejectedRow(line, str(error)))
+        if len(chunk) >= CHUNK:
+            _resolve_chunk(chunk, report)
+            chunk = []
+    _resolve_chunk(chunk, report)
+    db.session.commit()
+    return report
+
+
+def _parse(line: int, raw: dict, segment_names: list[str], region: str | None) -> _Row:
+    cell = {name: (value or "").strip() for name, value in raw.items() if name is not None and isinstance(value, str)}
+    keys = ContactKeys.parse(cell.get("phone"), cell.get("email"), cell.get("reference"), region)
+    if not keys.any():
+        raise InvalidInput(_("No phone, email or reference."))
+    values = {}
+    for column, target in VALUE_COLUMNS.items():
+        if cell.get(column):
+            values[target] = _value(target, cell[column])
+    segments = {name: cell[name][:128] for name in segment_names if cell.get(name)}
+    return _Row(line, keys, cell.get("name") or None, segments, CustomerValues(**values))
+
+
+def _value(target: str, text: str):
+    try:
+        if target == "annual_spend":
+            amount = Decimal(text.replace(",", ""))
+            if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
+                raise InvalidOperation
+            return amount.quantize(Decimal("0.01"))
+        if target == "first_purchase_on":
+            return date.fromisoformat(text)
+        count = int(text)
+        if count < 0:
+            raise ValueError
+        return count
+    except (InvalidOperation, ValueError):
+        labels = {"annual_spend": _("annual spend"), "first_purchase_on": _("first purchase date (YYYY-MM-DD)"),
+                  "purchase_count": _("number of purchases")}
+        raise InvalidInput(_("%(value)s is not a valid %(field)s.", value=text, field=labels[target])) from None
+
+
+def _resolve_chunk(chunk: list[_Row], report: CustomerImport) -> None:
+    if not chunk:
+        return
+    lookup = PreloadedLookup((row.keys, row.name) for row in chunk)
+    pending_by_row = []
+    for row in chunk:
+        _customer, created, pending = match_customer(row.keys, row.name, row.segments, row.values, lookup)
+        if created:
+            report.created += 1
+        else:
+            report.matched += 1
+        pending_by_row.append(pending)
+    db.session.flush()
+    report.review += sum(1 for pending in pending_by_row if pending and queue_duplicates(pending))

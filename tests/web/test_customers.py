@@ -1,0 +1,173 @@
+"""Staff customer pages: search, the customer page and its timeline, review, merge, undo, import, audit."""
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import (AuditAction, AuditEntry, ConsentRecord, Customer, CustomerMerge, DuplicateCandidate,
+                               DuplicateStatus, Response, ResponseStatus)
+from survey_app.models.base import now_utc
+from survey_app.services.customers import ContactKeys, resolve_customer
+from survey_app.services.invitations import issue_invitation
+from survey_app.services.responses import new_form_key
+from tests.factories import make_survey
+
+
+def customer(phone=None, email=None, name="Li Lei", reference=None):
+    found, _ = resolve_customer(ContactKeys.parse(phone, email, reference), name)
+    db.session.commit()
+    return found
+
+
+@pytest.fixture
+def duplicates(app):
+    first = customer("13800138000", name="Li Lei")
+    second = customer("13800138001", name="li lei")
+    candidate = db.session.scalar(sa.select(DuplicateCandidate))
+    return first, second, candidate
+
+
+def pages(customer_id, candidate_id):
+    return [f"/staff/customers/?q=Li", f"/staff/customers/{customer_id}", "/staff/customers/review",
+            f"/staff/customers/review/{candidate_id}", "/staff/customers/import", "/staff/customers/audit"]
+
+
+ACCESS = {  # the lowest role that may open each page
+    "/staff/customers/?q=Li": "agent", "/staff/customers/{c}": "supervisor", "/staff/customers/review": "supervisor",
+    "/staff/customers/review/{d}": "supervisor", "/staff/customers/import": "supervisor",
+    "/staff/customers/audit": "admin",
+}
+ROLES = ["agent", "supervisor", "manager", "admin"]
+
+
+@pytest.mark.parametrize("path", list(ACCESS))
+def test_customer_pages_need_login(client, duplicates, path):
+    first, _, candidate = duplicates
+    reply = client.get(path.format(c=first.id, d=candidate.id))
+    assert reply.status_code == 302 and "/staff/login" in reply.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path, lowest", list(ACCESS.items()))
+def test_customer_pages_by_role(client, staff, auth, duplicates, role, path, lowest):
+    first, _, candidate = duplicates
+    auth.login(role)
+    allowed = ROLES.index(role) >= ROLES.index(lowest)
+    assert client.get(path.format(c=first.id, d=candidate.id)).status_code == (200 if allowed else 403)
+
+
+def test_search_finds_by_name_phone_email_and_reference(client, staff, auth):
+    li = customer("13800138000", "li@example.com", "Li Lei", "R-7")
+    customer("13912345678", "han@example.com", "Han Meimei")
+    auth.login("supervisor")
+    for query in ("lei", "138 0013 8000", "+8613800138000", "LI@example.com", "R-7"):
+        html = client.get("/staff/customers/", query_string={"q": query}).get_data(as_text=True)
+        assert f"/staff/customers/{li.id}" in html and "Han Meimei" not in html, query
+    assert "No customer matches" in client.get("/staff/customers/?q=nobody").get_data(as_text=True)
+
+
+def test_agent_search_shows_no_customers_outside_their_cases(client, staff, auth):
+    customer("13800138000", name="Li Lei")
+    auth.login("agent")
+    html = client.get("/staff/customers/?q=Li").get_data(as_text=True)
+    assert "No customer matches" in html
+
+
+def test_customer_page_shows_answers_and_timeline_and_is_audited(client, staff, auth):
+    li = customer("13800138000", "li@example.com")
+    survey = make_survey("shop")
+    invitation = issue_invitation(survey, None, li.id, {}, "secret", now_utc(), 60)
+    db.session.add(Response(survey_id=survey.id, customer_id=li.id, invitation_id=invitation.id, form_key=new_form_key(),
+                            answers={"a": 8, "b": 6}, status=ResponseStatus.SUBMITTED, submitted_at=now_utc()))
+    db.session.commit()
+    auth.login("supervisor")
+    html = client.get(f"/staff/customers/{li.id}").get_data(as_text=True)
+    assert "Shop survey" in html and "average score 7.0 over 2 answers" in html and "Invited" in html
+    only_answers = client.get(f"/staff/customers/{li.id}?kind=survey").get_data(as_text=True)
+    assert "average score" in only_answers and "<strong>Invited</strong>" not in only_answers
+    entries = db.session.scalars(sa.select(AuditEntry)).all()
+    assert [(e.action, e.customer_ids, e.actor_id) for e in entries] == [
+        (AuditAction.VIEW_CUSTOMER, [li.id], staff["supervisor"].id)] * 2
+
+
+def test_notes_consent_and_removal_from_the_customer_page(client, staff, auth):
+    li = customer("13800138000")
+    auth.login("supervisor")
+    empty = client.post(f"/staff/customers/{li.id}/notes", data={"text": "  "})
+    assert empty.status_code == 422
+    client.post(f"/staff/customers/{li.id}/notes", data={"text": "Prefers calls after 6pm"})
+    reply = client.post(f"/staff/customers/{li.id}/consent",
+                        data={"channels": ["sms", "email"], "purposes": ["survey"], "granted": "no", "note": "phone call"})
+    assert reply.status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count(ConsentRecord.id))) == 2
+    bad = client.post(f"/staff/customers/{li.id}/consent", data={"granted": "no", "note": "kept text"})
+    assert bad.status_code == 422 and "kept text" in bad.get_data(as_text=True)
+    client.post(f"/staff/customers/{li.id}/removal", data={"note": "by letter"})
+    html = client.get(f"/staff/customers/{li.id}").get_data(as_text=True)
+    assert "Prefers calls after 6pm" in html and "Opted out" in html and "Asked to be removed" in html
+    assert "Removal requested" in html and "by letter" in html
+
+
+def test_review_merge_and_undo_through_the_pages(client, staff, auth, duplicates):
+    first, second, candidate = duplicates
+    auth.login("supervisor")
+    queue = client.get("/staff/customers/review").get_data(as_text=True)
+    assert "Same name, similar phone" in queue
+    page = client.get(f"/staff/customers/review/{candidate.id}").get_data(as_text=True)
+    assert "+8613800138000" in page and "+8613800138001" in page
+    reply = client.post(f"/staff/customers/review/{candidate.id}/merge", data={"survivor": "second", "note": "same person"})
+    assert reply.status_code == 303 and reply.headers["Location"].endswith(f"/staff/customers/{second.id}")
+    assert db.session.get(Customer, first.id).merged_into_id == second.id
+    assert "Nothing to review." in client.get("/staff/customers/review").get_data(as_text=True)
+    html = client.get(f"/staff/customers/{second.id}").get_data(as_text=True)
+    assert "Undo this merge" in html and "same person" in html
+    again = client.post(f"/staff/customers/review/{candidate.id}/merge", data={"survivor": "first"})
+    assert again.status_code == 409
+    merge = db.session.scalar(sa.select(CustomerMerge))
+    assert client.post(f"/staff/customers/merges/{merge.id}/undo").status_code == 303
+    assert db.session.get(Customer, first.id).merged_into_id is None
+    html = client.get(f"/staff/customers/{second.id}").get_data(as_text=True)
+    assert "Merge undone" in html and "Undo this merge" not in html
+
+
+def test_dismissed_pair_leaves_the_queue(client, staff, auth, duplicates):
+    first, second, candidate = duplicates
+    auth.login("supervisor")
+    client.post(f"/staff/customers/review/{candidate.id}/dismiss")
+    assert db.session.get(DuplicateCandidate, candidate.id).status is DuplicateStatus.DISMISSED
+    assert "Nothing to review." in client.get("/staff/customers/review").get_data(as_text=True)
+
+
+def test_merge_needs_a_choice(client, staff, auth, duplicates):
+    first, second, candidate = duplicates
+    auth.login("supervisor")
+    reply = client.post(f"/staff/customers/review/{candidate.id}/merge", data={"survivor": "neither", "note": "typed"})
+    assert reply.status_code == 422 and "typed" in reply.get_data(as_text=True)
+
+
+def upload(client, text):
+    return client.post("/staff/customers/import", data={"file": (io.BytesIO(text.encode()), "customers.csv")},
+                       content_type="multipart/form-data")
+
+
+def test_import_page_twice_gives_the_same_customers(client, staff, auth):
+    auth.login("supervisor")
+    text = "name,phone,email\nLi Lei,13800138000,\nLi Lei 2,13800138001,\nBad,123,\n"
+    html = upload(client, text).get_data(as_text=True)
+    assert "Rows read: 3" in html and "Customers created: 2" in html and "Sent to review: 0" in html
+    assert "123 is not a valid phone number." in html
+    html = upload(client, text).get_data(as_text=True)
+    assert "Customers created: 0" in html and "Matched to existing customers: 2" in html
+    assert db.session.scalar(sa.select(sa.func.count(Customer.id))) == 2
+    refused = upload(client, "name\nx\n")
+    assert refused.status_code == 422 and "needs a phone, email or reference column" in refused.get_data(as_text=True)
+    assert client.post("/staff/customers/import", data={}).status_code == 422
+
+
+def test_csrf_is_required_on_customer_forms(app, client, staff, auth, duplicates):
+    first, _, candidate = duplicates
+    auth.login("supervisor")
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post(f"/staff/customers/{first.id}/notes", data={"text": "x"}).status_code == 400
+    assert client.post(f"/staff/customers/review/{candidate.id}/merge", data={"survivor": "first"}).status_code == 400
