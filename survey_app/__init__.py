@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from .customers import bp as customers_bp
     from .customers.optout import bp as optout_bp
     from .complaints import bp as complaints_bp
+    from .complaints.staff import bp as cases_bp
     from .errors import bp as errors_bp
     from .health import bp as health_bp
     from .jobs import bp as jobs_bp
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(customers_bp, url_prefix="/staff/customers")
     app.register_blueprint(optout_bp)
     app.register_blueprint(complaints_bp)
+    app.register_blueprint(cases_bp, url_prefix="/staff/cases")
 
 
 def _register_cli(app: Flask) -> None:

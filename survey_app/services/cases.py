@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import (ActorKind, Case, CaseEvent, CaseState, EventKind, Remedy, Severity, StaffUser,
+from ..models import (ActorKind, Attachment, Case, CaseEvent, CaseState, EventKind, Remedy, Severity, StaffUser,
                       StateCategory)
 from ..models.base import now_utc
 from . import complaints, sla
@@ -219,10 +219,10 @@ def _record_transition(case: Case, rule: Transition, actor: Actor, values: dict,
 
 
 def add_message(case: Case, actor: Actor, body: str, *, public: bool, expected_version: int,
-                now: datetime | None = None) -> CaseEvent:
-    """An internal note (``public=False``) or a reply the customer sees; commits.
+                photos: list | None = None, now: datetime | None = None) -> CaseEvent:
+    """An internal note (``public=False``) or a reply the customer sees, with photos; commits.
 
-    :raise InvalidInput: for an empty text.
+    :raise InvalidInput: for an empty text or a photo refused by :func:`complaints.check_photos`.
     :raise Conflict: when the case changed since ``expected_version``.
     """
     now = now or now_utc()
@@ -233,6 +233,7 @@ def add_message(case: Case, actor: Actor, body: str, *, public: bool, expected_v
     refusal = guard_agent_works_own_team(case, actor, {}, now)
     if refusal:
         raise Conflict(refusal)
+    checked = complaints.check_photos(photos or [])
     if actor.kind is ActorKind.CUSTOMER:
         kind = EventKind.CUSTOMER_MESSAGE
     else:
@@ -240,6 +241,11 @@ def add_message(case: Case, actor: Actor, body: str, *, public: bool, expected_v
     record = CaseEvent(case_id=case.id, kind=kind, name=kind.value, actor_kind=actor.kind,
                        actor_id=actor.user.id if actor.user else None, body=body, public=public, at=now, changes={})
     db.session.add(record)
+    db.session.flush()
+    db.session.add_all(Attachment(complaint_id=case.complaint_id, event_id=record.id, filename=photo.filename,
+                                  content_type=content_type, size=len(photo.data), data=photo.data, public=public,
+                                  created_at=now)
+                       for photo, content_type in checked)
     case.updated_at = now
     save(case)
     if kind is EventKind.REPLY:
@@ -421,3 +427,58 @@ def event_label(event: str) -> str:
         "close_unresolved": _("Close unresolved"), "withdraw": _("Withdraw"), "reopen": _("Reopen"),
         "merge": _("Merge"),
     }.get(event, event)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    state: CaseState | None = None
+    category: str | None = None
+    severity: Severity | None = None
+    team_id: int | None = None
+    assignee_id: int | None = None
+    sla_state: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: Case
+    clocks: list
+    # The earliest moment a running clock runs out; None when every clock is met or paused.
+    deadline: datetime | None
+    sla_state: str
+
+
+SLA_SEVERITY = ("breached", "warning", "ok", "paused", "met_late", "met")
+
+
+def queue(filters: QueueFilter, now: datetime | None = None) -> tuple[list[QueueRow], dict[CaseState, int]]:
+    """Cases matching ``filters`` (cases not closed unless a state is asked for), soonest deadline
+    first, and the number of cases in each state."""
+    now = now or now_utc()
+    query = sa.select(Case)
+    query = query.where(Case.state == filters.state) if filters.state else query.where(Case.state.in_(NOT_CLOSED))
+    for column, value in ((Case.category, filters.category), (Case.severity, filters.severity),
+                          (Case.team_id, filters.team_id), (Case.assignee_id, filters.assignee_id)):
+        if value is not None:
+            query = query.where(column == value)
+    found = list(db.session.scalars(query.order_by(Case.id)))
+    clocks = sla.clocks_for(found, now)
+    rows = []
+    for case in found:
+        running = [c.due_at for c in clocks[case.id] if c.due_at and c.state.value in ("ok", "warning", "breached")]
+        worst = min((c.state.value for c in clocks[case.id]), key=SLA_SEVERITY.index)
+        rows.append(QueueRow(case, clocks[case.id], min(running) if running else None, worst))
+    if filters.sla_state:
+        rows = [row for row in rows if row.sla_state == filters.sla_state]
+    rows.sort(key=lambda row: (row.deadline is None, row.deadline or now, row.case.id))
+    counts = dict.fromkeys(CaseState, 0)
+    counts.update({state: n for state, n in db.session.execute(sa.select(Case.state, sa.func.count()).group_by(Case.state))})
+    return rows, counts
+
+
+def required_fields(event: str) -> list[str]:
+    """Every field some transition for ``event`` needs, in table order, for the case page's forms."""
+    names = [name for t in TRANSITIONS if t.event == event for name in t.required if name != "merged_into"]
+    if "remedy" in names:
+        names.insert(names.index("remedy") + 1, "remedy_amount")
+    return list(dict.fromkeys(names))

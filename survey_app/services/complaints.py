@@ -183,21 +183,38 @@ def _check(data: ComplaintInput) -> list[tuple[Photo, str]]:
         errors["description"] = _("Please keep it under 5000 characters.")
     if not (_blank(data.phone) or _blank(data.email)):
         errors["phone"] = _("Give a phone number or an email address, so we can answer you.")
-    photos = []
-    if len(data.photos) > MAX_PHOTOS:
-        errors["photos"] = _("Up to %(n)d photos.", n=MAX_PHOTOS)
-    for photo in data.photos[:MAX_PHOTOS]:
-        kind = photo_type(photo.data)
-        if len(photo.data) > current_app.config["COMPLAINT_PHOTO_MAX_BYTES"]:
-            errors["photos"] = _("%(name)s is larger than %(mb)d MB.", name=photo.filename,
-                                 mb=current_app.config["COMPLAINT_PHOTO_MAX_BYTES"] // (1024 * 1024))
-        elif kind is None:
-            errors["photos"] = _("%(name)s is not a JPEG, PNG, WebP or HEIC photo.", name=photo.filename)
-        else:
-            photos.append((Photo(photo.filename[-200:] or "photo", photo.data), kind))
+    photos, photo_errors = _photo_problems(data.photos)
+    errors.update(photo_errors)
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), errors)
     return photos
+
+
+def check_photos(photos: list[Photo]) -> list[tuple[Photo, str]]:
+    """The photos with their content types.
+
+    :raise InvalidInput: for more than three, one too large, or a file that is not a photo.
+    """
+    checked, errors = _photo_problems(photos)
+    if errors:
+        raise InvalidInput(errors["photos"], errors)
+    return checked
+
+
+def _photo_problems(photos: list[Photo]) -> tuple[list[tuple[Photo, str]], dict[str, str]]:
+    checked, errors = [], {}
+    limit = current_app.config["COMPLAINT_PHOTO_MAX_BYTES"]
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = _("Up to %(n)d photos.", n=MAX_PHOTOS)
+    for photo in photos[:MAX_PHOTOS]:
+        kind = photo_type(photo.data)
+        if len(photo.data) > limit:
+            errors["photos"] = _("%(name)s is larger than %(mb)d MB.", name=photo.filename, mb=limit // (1024 * 1024))
+        elif kind is None:
+            errors["photos"] = _("%(name)s is not a JPEG, PNG, WebP or HEIC photo.", name=photo.filename)
+        else:
+            checked.append((Photo(photo.filename[-200:] or "photo", photo.data), kind))
+    return checked, errors
 
 
 def photo_type(data: bytes) -> str | None:
