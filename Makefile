@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in exports and emails point at the server `make run` starts.
+export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run setup venv translations db demo test test-fast bench bench-web bench-analysis clean
 
