@@ -4,7 +4,9 @@ Starts gunicorn (2 workers) on SQLite and, when reachable, PostgreSQL, with 50 c
 keep-alive clients, and prints requests per second and p50/p99 latency for
   * GET /ping             the ceiling: the cheapest response the server gives;
   * POST /s/nps-pulse     a complete one-page survey submission (stored and committed);
-  * GET+POST respondent   a respondent opening the page and sending it.
+  * GET+POST respondent   a respondent opening the page and sending it;
+  * POST /bench/floor     the least a stored submission costs here: CSRF check, one INSERT,
+                          commit (bench/web_app.py).
 Run with `make bench-web`. Figures are medians of several rounds.
 """
 import asyncio
@@ -19,8 +21,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
+
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 50
@@ -72,10 +77,21 @@ class Connection:
         return status, payload
 
 
+SURVEY_ID = [None]
+
+
 async def _prepare(conn: Connection) -> str:
     status, page = await conn.request("GET", "/s/nps-pulse")
     assert status == 200, status
     return re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1).decode()
+
+
+def _survey_id(database_url: str) -> int:
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        survey_id = connection.execute(sa.text("SELECT id FROM survey WHERE slug = 'nps-pulse'")).scalar_one()
+    engine.dispose()
+    return survey_id
 
 
 def _answers() -> dict:
@@ -113,6 +129,10 @@ async def _client(port: int, kind: str, deadline: float, latencies: list):
         if kind == "ping":
             status, _ = await conn.request("GET", "/ping")
             ok = status == 200
+        elif kind == "floor":
+            body = urlencode({"csrf_token": csrf, "form_key": secrets.token_urlsafe(18), "survey_id": SURVEY_ID[0]})
+            status, _ = await conn.request("POST", "/bench/floor", body.encode(), form)
+            ok = status == 303
         elif kind == "submit":
             status, _ = await conn.request("POST", "/s/nps-pulse", _submission(csrf, secrets.token_urlsafe(18)), form)
             ok = status == 303
@@ -126,9 +146,9 @@ async def _client(port: int, kind: str, deadline: float, latencies: list):
         latencies.append(time.perf_counter() - start)
 
 
-async def _round(port: int, kind: str) -> tuple[float, float, float]:
+async def _round(port: int, kind: str, seconds: float = SECONDS) -> tuple[float, float, float]:
     latencies: list[float] = []
-    deadline = time.perf_counter() + SECONDS
+    deadline = time.perf_counter() + seconds
     start = time.perf_counter()
     await asyncio.gather(*(_client(port, kind, deadline, latencies) for _ in range(CLIENTS)))
     elapsed = time.perf_counter() - start
@@ -152,13 +172,15 @@ def _serve(database_url: str, workdir: Path) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--backlog", "512",
-         "--keep-alive", "30", "--log-level", "warning", "wsgi:app"],
+         "--keep-alive", "30", "--log-level", "warning", "bench.web_app:app"],
         cwd=ROOT, env=env, start_new_session=True,
     )
-    for _ in range(100):
+    # Ready when both workers answer: the port opens before they have imported the app.
+    for _ in range(300):
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/s/nps-pulse", timeout=2) as reply:
+                if reply.status == 200:
+                    break
         except OSError:
             time.sleep(0.1)
     return server, port
@@ -168,13 +190,16 @@ def _bench(label: str, database_url: str, workdir: Path) -> None:
     server, port = _serve(database_url, workdir)
     try:
         results = {}
-        for kind in ("ping", "submit", "respondent"):
+        SURVEY_ID[0] = _survey_id(database_url)
+        for kind in ("ping", "floor", "submit", "respondent"):
+            asyncio.run(_round(port, kind, seconds=1.0))  # warm-up, not counted
             rounds = [asyncio.run(_round(port, kind)) for _ in range(ROUNDS)]
             results[kind] = tuple(statistics.median(r[i] for r in rounds) for i in range(3))
         ceiling = results["ping"][0]
         print(f"\n{label}: {CLIENTS} concurrent clients, gunicorn 2 sync workers, median of {ROUNDS} rounds of {SECONDS}s")
         print(f"  {'':32} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8} {'of ceiling':>10}")
-        names = {"ping": "GET /ping (ceiling)", "submit": "POST submission", "respondent": "GET page + POST submission"}
+        names = {"ping": "GET /ping (ceiling)", "floor": "POST floor: CSRF + INSERT + commit",
+                 "submit": "POST submission", "respondent": "GET page + POST submission"}
         for kind, (rate, p50, p99) in results.items():
             print(f"  {names[kind]:32} {rate:8.0f} {p50:8.1f} {p99:8.1f} {rate / ceiling:10.0%}")
     finally:
