@@ -2,6 +2,7 @@
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..auth.access import role_required
@@ -114,6 +115,7 @@ def export_invitation_links(slug: str):
     body = invitations.export_links(
         survey, secret_key=current_app.config["SECRET_KEY"],
         link_for=lambda token: base + url_for("respondent.invited", token=token),
+        optout_link_for=lambda token: base + url_for("optout.optout", token=token), actor=current_user,
     )
     return _download(body.encode("utf-8-sig"), f"{slug}-links.csv", "text/csv")
 
