@@ -5,8 +5,10 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in exports and emails point at the server `make run` starts.
+export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run setup venv translations db demo test test-fast bench bench-web bench-analysis clean
+.PHONY: run setup venv translations db demo test test-fast bench bench-web bench-analysis bench-customers clean
 
 # The job worker runs beside the web server and stops with it.
 run: setup demo
@@ -40,10 +42,13 @@ test: venv translations
 test-fast: venv translations
 	$(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
-bench: bench-analysis bench-web
+bench: bench-analysis bench-customers bench-web
 
 bench-analysis: venv
 	$(PY) -m bench.analysis
+
+bench-customers: venv
+	$(PY) -m bench.customers
 
 bench-web: venv translations
 	$(PY) -m bench.web

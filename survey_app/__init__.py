@@ -59,7 +59,7 @@ def _init_extensions(app: Flask) -> None:
         from .i18n import current_language, url_in_language
 
         return {"current_language": current_language(), "languages": app.config["LANGUAGES"],
-                "url_in_language": url_in_language}
+                "url_in_language": url_in_language, "has_page": lambda endpoint: endpoint in app.view_functions}
 
 
 @event.listens_for(Engine, "connect")

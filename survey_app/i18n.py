@@ -5,6 +5,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import refresh
 
 LANGUAGE_COOKIE = "lang"
+_PAGE_LANGUAGE = "survey_app.page_language"
 
 
 def select_locale() -> str:
@@ -15,6 +16,8 @@ def current_language() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # a command or a job: messages in the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if _PAGE_LANGUAGE in request.environ:
+        return request.environ[_PAGE_LANGUAGE]
     for candidate in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
         if candidate in languages:
             return candidate
@@ -39,3 +42,10 @@ def url_in_language(code: str) -> str:
     """This page's address in another language, keeping its other query arguments (e.g. ?store=)."""
     args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
     return request.path + "?" + urlencode([*args, ("lang", code)])
+
+
+def use_language(code: str) -> None:
+    """Render this request in ``code``, e.g. for a survey offered in fewer languages than the
+    respondent's browser asks for, so the page is not half in one language and half in another."""
+    request.environ[_PAGE_LANGUAGE] = code
+    refresh()

@@ -17,7 +17,7 @@ bp = Blueprint("auth", __name__)
 def login():
     """Log a staff member in and send them where they were going."""
     if current_user.is_authenticated:
-        return redirect(url_for("surveys.index"))
+        return redirect(url_for("auth.home"))
     form = LoginForm()
     if form.validate_on_submit():
         user = users.authenticate(form.username.data, form.password.data)
@@ -27,7 +27,7 @@ def login():
         login_user(user)
         target = request.args.get("next", "")
         if not target.startswith("/") or urlsplit(target).netloc or target.startswith("//"):
-            target = url_for("surveys.index")
+            target = url_for("auth.home")
         return redirect(target)
     return render_template("auth/login.html", form=form)
 
@@ -39,3 +39,10 @@ def logout():
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+@login_required
+def home():
+    """The staff start page: links to what the user's role may open."""
+    return render_template("auth/home.html")

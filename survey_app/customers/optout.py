@@ -1,8 +1,9 @@
 """The customer's own opt-out page: one click, no login, no JavaScript, confirmed on the page."""
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from ..extensions import csrf, limiter
 from ..services import consent
+from ..services.invitations import find_invitation
 
 bp = Blueprint("optout", __name__)
 
@@ -25,3 +26,16 @@ def optout(token: str):
         consent.opt_out(customer, include_service=everything)
         return render_template("customers/optout.html", done=True, everything=everything)
     return render_template("customers/optout.html", token=token)
+
+
+@bp.app_context_processor
+def optout_links():
+    """``invitation_optout_url(token)`` for the respondent pages: the opt-out link of an invitation's customer."""
+
+    def invitation_optout_url(invitation_token: str | None) -> str | None:
+        invitation = find_invitation(invitation_token) if invitation_token else None
+        if invitation is None or invitation.customer is None:
+            return None
+        return url_for("optout.optout", token=consent.optout_token(invitation.customer, current_app.config["SECRET_KEY"]))
+
+    return {"invitation_optout_url": invitation_optout_url}

@@ -21,8 +21,6 @@ def search_customers(query: str, *, limit: int = SEARCH_LIMIT) -> list[Customer]
     if not text:
         return []
     conditions = [Customer.reference == text, Customer.name_key.contains(name_key(text), autoescape=True)]
-    if "@" in text:
-        conditions.append(Customer.email == text.lower())
     try:
         phone = normalise_phone(text)
     except InvalidInput:

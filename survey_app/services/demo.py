@@ -10,10 +10,12 @@ from flask import current_app
 from instruments import builtin_paths
 
 from ..extensions import db
-from ..models import Response, ResponseSegment, ResponseStatus, StaffUser, Survey
+from ..models import Customer, DuplicateCandidate, DuplicateStatus, Response, ResponseSegment, ResponseStatus, StaffUser, Survey
 from ..models.base import now_utc
 from . import instruments as instrument_store
-from .customers import ContactKeys, resolve_customer
+from . import consent, merges
+from .customer_import import import_customers
+from .customers import ContactKeys, add_note, find_by_keys, request_removal, resolve_customer
 from .invitations import issue_invitation
 from .responses import new_form_key
 from .surveys import SurveySpec, publish_survey
@@ -58,6 +60,8 @@ def create_demo(seed: int = 2026, responses: int = 500) -> list[str]:
     if not _exists("nps-pulse"):
         _nps_demo(rng, 120)
         lines.append("survey /s/nps-pulse created with 120 responses")
+    if not db.session.scalar(sa.select(Customer.id).where(Customer.reference == "VIP-0001")):
+        lines.extend(_customer_demo())
     return lines
 
 
@@ -90,6 +94,44 @@ def _acsi_demo(rng: np.random.Generator, n: int) -> None:
             customer_id, invitation_id = customer.id, invitation.id
         _add_response(survey, wave.id, row, {"store": store}, when, customer_id, invitation_id)
     db.session.commit()
+
+
+def _customer_demo() -> list[str]:
+    """The customer file of the loyalty programme, imported over the survey's invited customers.
+
+    Some rows match invited respondents (one customer reached through two channels), a few look
+    like someone already known (the review queue), one pair is merged (and can be undone), and
+    some customers have opted out or asked to be removed.
+    """
+    rows = ["name,phone,email,reference,tier,annual_spend,first_purchase_on,purchase_count"]
+    for n, index in enumerate(range(0, 200, 5)):  # the ACSI demo invited customers 0, 5, 10, ...
+        rows.append(f"Customer {index},+86138{index:08d},,VIP-{n + 1:04d},{('gold', 'silver', 'basic')[n % 3]},"
+                    f"{1200 + 37 * n}.00,20{15 + n % 10}-0{1 + n % 9}-15,{3 + n % 12}")
+    rows += [
+        "Customer 100,+8613800000101,,,basic,,,",  # Customer 100's phone with one digit slipped
+        "Customer 110,,customer110@example.org,,basic,,,",  # Customer 110 at another mail domain
+        "Zhang Wei,+8613900000001,zhang.wei@example.com,,gold,5200.00,2018-03-02,41",
+        "Zhang Wei,+8613900000002,,,,,,",  # same name, neighbouring number: to review
+        "Wang Fang,+8613900000003,wang.fang@example.com,,silver,800.00,2021-07-09,5",
+        "W. Fang,+8613900000004,WANG.FANG@example.com,,,,,",  # the same email: matched, not a new customer
+        "Liu Yang,+8613900000005,liu.yang@example.com,,basic,300.00,2023-01-20,2",
+        "Liu Yang,+8613900000006,liu.yang@example.net,,,,,",  # merged below, undoable
+    ]
+    report = import_customers("\n".join(rows) + "\n")
+    supervisor = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == "supervisor"))
+    first = find_by_keys(ContactKeys(phone="+8613900000005"))
+    second = find_by_keys(ContactKeys(phone="+8613900000006"))
+    pair = db.session.scalar(sa.select(DuplicateCandidate).where(
+        DuplicateCandidate.first_id == first.id, DuplicateCandidate.second_id == second.id))
+    merges.merge_customers(first, second, actor=supervisor, candidate=pair, note="Same person, new mail address")
+    for index in (15, 35):
+        consent.opt_out(find_by_keys(ContactKeys(phone=f"+86138{index:08d}")))
+    request_removal(find_by_keys(ContactKeys(phone="+8613800000045")), actor=supervisor, note="Asked by letter")
+    add_note(find_by_keys(ContactKeys(phone="+8613900000001")), "Prefers calls after 18:00", actor=supervisor)
+    waiting = db.session.scalar(sa.select(sa.func.count(DuplicateCandidate.id))
+                                .where(DuplicateCandidate.status == DuplicateStatus.OPEN))
+    return [f"customers imported: {report.created} created, {report.matched} matched; "
+            f"{waiting} possible duplicates to review, one merge to undo, 2 opted out, 1 removal request"]
 
 
 def _nps_demo(rng: np.random.Generator, n: int) -> None:

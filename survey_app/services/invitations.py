@@ -10,14 +10,15 @@ import hmac
 import io
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import Invitation, Survey, Wave
+from ..models import AuditAction, ContactChannel, ContactPurpose, Invitation, StaffUser, Survey, Wave
 from ..models.base import now_utc
+from . import audit, consent
 from .customers import ContactKeys, resolve_customer
 from .errors import InvalidInput
 
@@ -115,26 +116,47 @@ def find_invitation(token: str) -> Invitation | None:
     return db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == _hash(token)))
 
 
-def export_links(survey: Survey, *, secret_key: str, link_for) -> str:
-    """CSV of every unused, unexpired invitation with its link; ``link_for(token)`` builds the URL."""
+def export_links(
+    survey: Survey, *, secret_key: str, link_for, optout_link_for=None,
+    channel: ContactChannel = ContactChannel.SMS, actor: StaffUser | None = None, today: date | None = None,
+) -> str:
+    """CSV of every unused, unexpired invitation with its link, for the SMS, WeChat or email tool.
+
+    ``link_for(token)`` and ``optout_link_for(token)`` build the URLs. Each customer goes through
+    :func:`consent.may_contact`: those who opted out, asked to be removed or were contacted
+    within the frequency cap keep their row, with no link and the reason in ``withheld``, so
+    nobody is dropped silently. Handing a link over counts as contacting the customer, and the
+    export is written to the audit log. Commits.
+    """
     now = now_utc()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([*CONTACT_COLUMNS, *survey.segment_fields, "wave", "link", "expires_at"])
+    writer.writerow([*CONTACT_COLUMNS, *survey.segment_fields, "wave", "link", "expires_at", "optout_link", "withheld"])
     invitations = db.session.scalars(
         sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.used_at.is_(None))
         .order_by(Invitation.id)
     )
     waves = {w.id: w.name for w in survey.waves}
+    exported = []
     for invitation in invitations:
         if invitation.expires_at <= now:
             continue
         customer = invitation.customer
+        key = f"invitation:{invitation.id}"
+        decision = consent.may_contact(customer, channel, ContactPurpose.SURVEY, today=today, resend_of=key)
+        link = optout = ""
+        if decision.allowed:
+            consent.record_contact(customer, channel, ContactPurpose.SURVEY, key, at=now)
+            link = link_for(token_for(invitation, secret_key))
+            optout = optout_link_for(consent.optout_token(customer, secret_key)) if optout_link_for else ""
+        exported.append(customer.id)
         writer.writerow([
             customer.name or "", customer.phone or "", customer.email or "", customer.reference or "",
             *(invitation.segments.get(name, "") for name in survey.segment_fields),
-            waves.get(invitation.wave_id, ""),
-            link_for(token_for(invitation, secret_key)),
-            invitation.expires_at.date().isoformat(),
+            waves.get(invitation.wave_id, ""), link, invitation.expires_at.date().isoformat(), optout,
+            "" if decision.allowed else decision.message,
         ])
+    audit.record_access(actor, AuditAction.EXPORT_PERSONAL_DATA, exported,
+                        f"invitation links of survey {survey.slug}", commit=False)
+    db.session.commit()
     return out.getvalue()

@@ -127,7 +127,7 @@ def bootstrap_report(job_id: str, survey_id: int, flt: dict, resamples: int) -> 
         if report.fit is None:
             raise InvalidInput(" ".join(report.warnings) or _("There are no responses to analyse."))
         result = bootstrap(report.fit, resamples, seed=BOOTSTRAP_SEED,
-                           progress=lambda done, total: progress(done / total, _("%(done)d of %(total)d", done=done, total=total)))
+                           progress=lambda done, total: progress(done / total))
         return {"survey": survey.slug, "filter": flt, "n": report.n, "bootstrap": result.to_dict()}
 
     run_job(job_id, work)

@@ -1,4 +1,5 @@
 """Storing answers page by page, and submitting a response exactly once."""
+import re
 import secrets
 from datetime import datetime
 
@@ -15,6 +16,16 @@ from .instruments import instrument_of
 def new_form_key() -> str:
     """A one-time key for a respondent's first page; it identifies the response from then on."""
     return secrets.token_urlsafe(24)
+
+
+FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def usable_form_key(posted: str | None) -> str:
+    """The posted form key when it has the shape of one we issue, else a fresh key."""
+    if posted and FORM_KEY.match(posted):
+        return posted
+    return new_form_key()
 
 
 def find_response(survey: Survey, *, form_key: str | None = None, invitation: Invitation | None = None) -> Response | None:

@@ -41,6 +41,9 @@ def publish_survey(spec: SurveySpec) -> Survey:
         errors["languages"] = _("Choose at least one language.")
     if spec.opens_at and spec.closes_at and spec.closes_at <= spec.opens_at:
         errors["closes_at"] = _("The survey must close after it opens.")
+    names = [name for name, _day in spec.waves]
+    if len(set(names)) != len(names):
+        errors["waves"] = _("A wave with this name exists already.")
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), errors)
     if db.session.scalar(sa.select(Survey.id).where(Survey.slug == spec.slug)):
@@ -85,10 +88,15 @@ def change_status(survey: Survey, status: SurveyStatus) -> Survey:
     :raise Conflict: for a change the rules do not allow.
     """
     if status not in ALLOWED_STATUS_CHANGES[survey.status]:
-        raise Conflict(_("A %(old)s survey cannot be set to %(new)s.", old=survey.status.value, new=status.value))
+        raise Conflict(_("A closed survey cannot be opened or paused again.") if survey.status is SurveyStatus.CLOSED
+                       else _("The survey is %(status)s already.", status=status_label(survey.status)))
     survey.status = status
     db.session.commit()
     return survey
+
+
+def status_label(status: SurveyStatus) -> str:
+    return {SurveyStatus.OPEN: _("open"), SurveyStatus.PAUSED: _("paused"), SurveyStatus.CLOSED: _("closed")}[status]
 
 
 def survey_by_slug(slug: str) -> Survey:

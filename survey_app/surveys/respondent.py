@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ..extensions import limiter
-from ..i18n import current_language
+from ..i18n import current_language, use_language
 from ..models import Invitation, Survey, SurveyStatus
 from ..models.base import now_utc
 from ..services import responses
@@ -102,8 +102,14 @@ def _questionnaire(survey: Survey, invitation: Invitation | None, self_url: str,
     else:
         next_page = _next_page(instrument, page_index, {**answers, **values})
     final = next_page > last_page
+    if final:
+        # Only a complete response is submitted: a skipped or forged page number sends the
+        # respondent back to the first page that still lacks a required answer.
+        missing = _first_incomplete_page(instrument, {**answers, **values})
+        if missing is not None:
+            final, next_page = False, missing
     response = responses.record_page(
-        survey, form_key=request.form.get("form_key") or responses.new_form_key(), values=values,
+        survey, form_key=responses.usable_form_key(request.form.get("form_key")), values=values,
         next_page=min(next_page, last_page), language=language, final=final, invitation=invitation,
         segments=_link_segments(survey), existing=response,
     )
@@ -117,11 +123,15 @@ def _questionnaire(survey: Survey, invitation: Invitation | None, self_url: str,
 def _render_page(survey, instrument, page_index, form, language, self_url, invitation, answers, errors=None):
     page = instrument.pages[page_index]
     visible = [eid for eid in page.elements if _shown(instrument, page, eid, answers)]
+    # Questions are numbered through the whole questionnaire, not from 1 on every page.
+    numbered_before = sum(1 for earlier in instrument.pages[:page_index] for eid in earlier.elements
+                          if instrument.visible(eid, answers))
     return render_template(
         "respondent/page.html", survey=survey, instrument=instrument, page=page, page_index=page_index,
         page_count=len(instrument.pages), form=form, language=language, errors=errors or {},
         elements=[instrument.element(eid) for eid in page.elements], visible=set(visible),
         action=self_url, segments=_link_segments(survey) if invitation is None else {},
+        numbered_before=numbered_before,
     )
 
 
@@ -135,6 +145,16 @@ def _shown(instrument, page, element_id: str, answers: dict) -> bool:
     if condition is not None and condition.question in page.elements:
         return True
     return instrument.visible(element_id, answers)
+
+
+def _first_incomplete_page(instrument, answers: dict) -> int | None:
+    """The first page with a shown, required question that has no answer ("don't know" counts)."""
+    for index, page in enumerate(instrument.pages):
+        for element_id in page.elements:
+            element = instrument.element(element_id)
+            if element.required and instrument.visible(element_id, answers) and element_id not in answers:
+                return index
+    return None
 
 
 def _next_page(instrument, page_index: int, answers: dict) -> int:
@@ -170,7 +190,10 @@ def _link_segments(survey: Survey) -> dict:
 
 def _language(survey: Survey) -> str:
     language = current_language()
-    return language if language in survey.languages else survey.languages[0]
+    if language not in survey.languages:
+        language = survey.languages[0]
+        use_language(language)
+    return language
 
 
 def _int(raw, low: int, high: int) -> int:
@@ -182,7 +205,8 @@ def _int(raw, low: int, high: int) -> int:
 
 def _unavailable(survey: Survey):
     status = 410 if survey.status is SurveyStatus.CLOSED or (survey.closes_at and survey.closes_at <= now_utc()) else 503
-    return render_template("respondent/unavailable.html", survey=survey, closed=status == 410), status
+    return render_template("respondent/unavailable.html", survey=survey, closed=status == 410,
+                           instrument=instrument_of(survey.instrument_version), language=_language(survey)), status
 
 
 def _thanks(survey: Survey):

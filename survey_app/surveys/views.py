@@ -2,16 +2,18 @@
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..auth.access import role_required
 from ..extensions import db
 from ..models import Role, Survey, SurveyStatus, Wave
+from ..models.base import now_utc
 from ..services import exports, invitations, surveys
 from ..services.errors import Conflict, InvalidInput, NotFound
 from ..services.instruments import available_instruments, instrument_of
 from .forms import ImportInvitationsForm, PublishSurveyForm, WaveForm
-from .publishing import spec_from_form
+from .publishing import decode_upload, spec_from_form
 
 bp = Blueprint("surveys", __name__)
 
@@ -20,7 +22,7 @@ bp = Blueprint("surveys", __name__)
 @role_required(Role.MANAGER)
 def index():
     """List every survey with its response count."""
-    return render_template("surveys/index.html", rows=surveys.list_surveys(), action_form=FlaskForm())
+    return render_template("surveys/index.html", rows=surveys.list_surveys(), now=now_utc())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -63,7 +65,7 @@ def change_status(slug: str):
     except (ValueError, Conflict) as error:
         flash(str(error) if isinstance(error, Conflict) else _("Unknown status."), "error")
         return redirect(url_for("surveys.detail", slug=slug), code=303)
-    flash(_("The survey is now %(status)s.", status=_status_label(survey.status)), "success")
+    flash(_("The survey is now %(status)s.", status=surveys.status_label(survey.status)), "success")
     return redirect(url_for("surveys.detail", slug=slug), code=303)
 
 
@@ -93,10 +95,9 @@ def import_invitations(slug: str):
     if not form.validate_on_submit():
         return render_template("surveys/import_failed.html", survey=survey, form=form), 422
     wave = db.session.get(Wave, form.wave.data) if form.wave.data else None
-    text = form.file.data.read().decode("utf-8-sig", errors="replace")
     try:
         report = invitations.import_invitations(
-            survey, text, secret_key=current_app.config["SECRET_KEY"], wave=wave,
+            survey, decode_upload(form.file.data.read()), secret_key=current_app.config["SECRET_KEY"], wave=wave,
             days_valid=current_app.config["INVITATION_DAYS_VALID"], region=current_app.config["DEFAULT_PHONE_REGION"],
         )
     except InvalidInput as error:
@@ -114,8 +115,9 @@ def export_invitation_links(slug: str):
     body = invitations.export_links(
         survey, secret_key=current_app.config["SECRET_KEY"],
         link_for=lambda token: base + url_for("respondent.invited", token=token),
+        optout_link_for=lambda token: base + url_for("optout.optout", token=token), actor=current_user,
     )
-    return _download(body.encode("utf-8-sig"), f"{slug}-links.csv", "text/csv; charset=utf-8")
+    return _download(body.encode("utf-8-sig"), f"{slug}-links.csv", "text/csv")
 
 
 @bp.get("/<slug>/responses.<fmt>")
@@ -126,7 +128,7 @@ def export_responses(slug: str, fmt: str):
     table = exports.response_table(survey, labels=request.args.get("labels") == "1",
                                    language=request.args.get("lang", "en"))
     if fmt == "csv":
-        return _download(exports.as_csv(table).encode("utf-8-sig"), f"{slug}-responses.csv", "text/csv; charset=utf-8")
+        return _download(exports.as_csv(table).encode("utf-8-sig"), f"{slug}-responses.csv", "text/csv")
     if fmt == "xlsx":
         return _download(exports.as_xlsx(table), f"{slug}-responses.xlsx",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -155,9 +157,5 @@ def _show_field_errors(form, error: InvalidInput) -> None:
         flash(str(error), "error")
 
 
-def _status_label(status: SurveyStatus) -> str:
-    return {SurveyStatus.OPEN: _("open"), SurveyStatus.PAUSED: _("paused"), SurveyStatus.CLOSED: _("closed")}[status]
-
-
 def _download(body: bytes, filename: str, mimetype: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(body, content_type=f"{mimetype}; charset=utf-8" if mimetype == "text/csv" else mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,5 +1,4 @@
 """Merge and undo: every record moves to the survivor, and undo restores both customers exactly."""
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa

@@ -28,11 +28,6 @@ def duplicates(app):
     return first, second, candidate
 
 
-def pages(customer_id, candidate_id):
-    return [f"/staff/customers/?q=Li", f"/staff/customers/{customer_id}", "/staff/customers/review",
-            f"/staff/customers/review/{candidate_id}", "/staff/customers/import", "/staff/customers/audit"]
-
-
 ACCESS = {  # the lowest role that may open each page
     "/staff/customers/?q=Li": "agent", "/staff/customers/{c}": "supervisor", "/staff/customers/review": "supervisor",
     "/staff/customers/review/{d}": "supervisor", "/staff/customers/import": "supervisor",

@@ -104,3 +104,12 @@ def test_file_without_contact_columns_is_refused_with_a_message(client, staff, a
     reply = upload(client, "shop", "foo,bar\n1,2\n", survey.waves[0].id)
     assert reply.status_code == 422
     assert "needs a phone, email or reference column" in reply.get_data(as_text=True)
+
+
+def test_csv_saved_by_excel_in_gb18030_keeps_chinese_names(client, staff, auth):
+    survey = make_survey("shop")
+    auth.login()
+    data = {"file": (io.BytesIO("name,phone\n张三,13800138000\n".encode("gb18030")), "people.csv"),
+            "wave": str(survey.waves[0].id)}
+    assert client.post("/staff/surveys/shop/invitations", data=data, content_type="multipart/form-data").status_code == 200
+    assert exported_links(client, "shop")[0]["name"] == "张三"

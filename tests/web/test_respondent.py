@@ -199,3 +199,28 @@ def test_oversized_open_answer_is_refused_with_the_text_kept(client, survey, ins
 def test_language_switch_keeps_the_store_of_the_link(client, survey):
     html = client.get("/s/shop?store=north", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert 'href="/s/shop?store=north&amp;lang=en"' in html
+
+
+def test_forged_last_page_number_cannot_submit_an_empty_response(client, survey, instrument):
+    key = form_key(client.get("/s/shop").get_data(as_text=True))
+    last = len(instrument.pages) - 1
+    for page in (99, last):
+        reply = client.post("/s/shop", data={"form_key": key, "page": page, "next": "1",
+                                             **page_answers(instrument, last)})
+        assert reply.status_code == 303 and not reply.headers["Location"].endswith("/thanks")
+    response = db.session.scalar(sa.select(Response))
+    assert response.status is ResponseStatus.DRAFT and response.page == 0
+    assert "Page 1 of" in client.get("/s/shop").get_data(as_text=True)
+
+
+def test_malformed_form_keys_are_replaced_by_issued_ones(client, survey, instrument):
+    for forged in ("k123", "x" * 5000, "<script>"):
+        client.post("/s/shop", data={"form_key": forged, "page": 0, "next": "1", **page_answers(instrument, 0)})
+    keys = db.session.scalars(sa.select(Response.form_key)).all()
+    assert len(keys) == 3 and all(len(k) == 32 for k in keys)
+
+
+def test_survey_in_one_language_shows_the_whole_page_in_it(client, app):
+    make_survey("english", languages=["en"])
+    html = client.get("/s/english", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'lang="en"' in html and "Page 1 of" in html and "第 1 页" not in html

@@ -70,7 +70,7 @@ def test_pause_resume_close(client, staff, auth):
         assert survey.status is SurveyStatus(status)
     reply = client.post("/staff/surveys/shop/status", data={"status": "open"}, follow_redirects=True)
     assert survey.status is SurveyStatus.CLOSED
-    assert "cannot be set" in reply.get_data(as_text=True)
+    assert "cannot be opened or paused again" in reply.get_data(as_text=True)
 
 
 def test_exports_have_one_row_per_response_and_item_columns(client, staff, auth):
@@ -106,3 +106,24 @@ def test_csrf_is_enforced_on_post(app, staff):
 def test_healthz(client, app):
     reply = client.get("/healthz")
     assert reply.status_code == 200 and reply.get_json()["database"] == "ok"
+
+
+@pytest.mark.parametrize("role, sees_surveys", [("agent", False), ("supervisor", False), ("manager", True)])
+def test_login_lands_on_a_staff_home_the_role_may_see(client, staff, auth, role, sees_surveys):
+    reply = auth.login(role)
+    assert reply.headers["Location"].endswith("/staff/")
+    html = client.get("/staff/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert ("/staff/surveys/" in html) is sees_surveys
+    assert "Log out" in html
+
+
+def test_forbidden_staff_page_keeps_the_staff_header(client, staff, auth):
+    auth.login("agent")
+    reply = client.get("/staff/surveys/", headers={"Accept-Language": "en"})
+    assert reply.status_code == 403 and "Log out" in reply.get_data(as_text=True)
+
+
+def test_publish_form_hints_show_the_slug_placeholder(client, staff, auth):
+    auth.login()
+    html = client.get("/staff/surveys/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "/s/&lt;slug&gt;" in html
