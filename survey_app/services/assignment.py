@@ -5,7 +5,6 @@ from ..extensions import db
 from ..models import Case, Role, StaffUser, StateCategory, Team
 from ..models.complaint import STATE_CATEGORIES
 
-STRATEGIES = ("round_robin", "least_loaded")
 _NOT_CLOSED = [state for state, category in STATE_CATEGORIES.items() if category is not StateCategory.CLOSED]
 
 

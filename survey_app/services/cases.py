@@ -195,13 +195,12 @@ def apply(case: Case, event: str, actor: Actor, *, expected_version: int, fields
 def _record_transition(case: Case, rule: Transition, actor: Actor, values: dict, now: datetime) -> CaseEvent:
     from_state = case.state
     changes = {}
-    for name in (*CASE_FIELDS, "decision", "recourse", "reason", "merged_into"):
-        if name in values and name != "merged_into":
+    for name in (*CASE_FIELDS, "decision", "recourse", "reason"):
+        if name in values:
             changes[name] = _json(values[name])
             setattr(case, name, values[name])
     if "merged_into" in values:
-        case.merged_into_id = values["merged_into"]
-        changes["merged_into"] = values["merged_into"]
+        case.merged_into_id = changes["merged_into"] = values["merged_into"]
     case.state = rule.target
     case.updated_at = now
     if rule.target.category is StateCategory.CLOSED:
