@@ -75,9 +75,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .customers import bp as customers_bp
     from .customers.optout import bp as optout_bp
+    from .complaints import bp as complaints_bp
+    from .complaints.staff import bp as cases_bp
     from .errors import bp as errors_bp
     from .health import bp as health_bp
     from .jobs import bp as jobs_bp
@@ -94,6 +97,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(respondent_bp)
     app.register_blueprint(customers_bp, url_prefix="/staff/customers")
     app.register_blueprint(optout_bp)
+    app.register_blueprint(complaints_bp)
+    app.register_blueprint(cases_bp, url_prefix="/staff/cases")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def _register_cli(app: Flask) -> None:

@@ -18,6 +18,8 @@ from .services.errors import DomainError
 users_cli = AppGroup("users", help="Staff accounts.")
 instruments_cli = AppGroup("instruments", help="Questionnaire instruments.")
 translate_cli = AppGroup("translate", help="Translation catalogues.")
+cases_cli = AppGroup("cases", help="Complaint cases.")
+api_tokens_cli = AppGroup("api-tokens", help="Tokens for the JSON API.")
 customers_cli = AppGroup("customers", help="The customer database.")
 PYBABEL = str(Path(sys.executable).parent / "pybabel")
 
@@ -119,9 +121,43 @@ def update_translations():
     subprocess.run([PYBABEL, "update", "-i", str(pot), "-d", str(ROOT / "translations")], check=True)
 
 
+@cases_cli.command("check-sla")
+def check_sla():
+    """Escalate every case whose SLA target has newly run out; run it every few minutes (cron)."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from .services.cases import escalate_breaches
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        escalated = escalate_breaches()
+    for case in escalated:
+        click.echo(f"escalated {case.reference}")
+    click.echo(f"{len(escalated)} case(s) escalated.")
+
+
+@api_tokens_cli.command("create")
+@click.argument("username")
+@click.argument("name")
+def create_api_token(username, name):
+    """Create a token that calls the API as USERNAME; it is printed once."""
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .models import StaffUser
+    from .services.api_tokens import create_token
+
+    user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        raise click.ClickException(f"No staff account {username!r}.")
+    click.echo(create_token(user, name))
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(instruments_cli)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(cases_cli)
+    app.cli.add_command(api_tokens_cli)
     app.cli.add_command(customers_cli)
     app.cli.add_command(demo)

@@ -38,6 +38,37 @@ class Config:
     # A customer is invited to a survey or called back at most once in this many days.
     CONTACT_CAP_DAYS = int(os.environ.get("CONTACT_CAP_DAYS", "30"))
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Complaints: the category list is configuration; labels are translated in services.complaints.
+    COMPLAINT_CATEGORIES = tuple(os.environ.get(
+        "COMPLAINT_CATEGORIES", "product,service_attitude,service_quality,delivery_installation,incident,other"
+    ).split(","))
+    RESOLUTION_CODES = tuple(os.environ.get(
+        "RESOLUTION_CODES", "upheld,partly_upheld,not_upheld,goodwill_gesture,referred"
+    ).split(","))
+    # A remedy worth more than this (in the firm's currency) needs a supervisor's approval.
+    REMEDY_APPROVAL_LIMIT = os.environ.get("REMEDY_APPROVAL_LIMIT", "500")
+    REOPEN_WINDOW_DAYS = int(os.environ.get("REOPEN_WINDOW_DAYS", "14"))
+    DUPLICATE_WINDOW_DAYS = int(os.environ.get("DUPLICATE_WINDOW_DAYS", "7"))
+    # SLA targets in business hours (acknowledge, first response, resolution) when no policy row matches.
+    SLA_DEFAULT_HOURS = tuple(float(h) for h in os.environ.get("SLA_DEFAULT_HOURS", "4,16,40").split(","))
+    SLA_WARNING_SHARE = float(os.environ.get("SLA_WARNING_SHARE", "0.75"))
+    BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Asia/Shanghai")
+    BUSINESS_HOURS = os.environ.get("BUSINESS_HOURS", "09:00-18:00")
+    BUSINESS_DAYS = tuple(int(d) for d in os.environ.get("BUSINESS_DAYS", "0,1,2,3,4").split(","))
+    HOLIDAY_COUNTRY = os.environ.get("HOLIDAY_COUNTRY", "CN")
+    # A survey response scoring at or under this (on a 0-10 scale), or an NPS detractor, opens a follow-up case.
+    FOLLOW_UP_SCORE = float(os.environ.get("FOLLOW_UP_SCORE", "4"))
+    FOLLOW_UP_NPS_DETRACTORS = _env_bool("FOLLOW_UP_NPS_DETRACTORS", True)
+    COMPLAINT_PHOTO_MAX_BYTES = int(os.environ.get("COMPLAINT_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
+    # "console" or "file" in development, "smtp" in production.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(ROOT / "instance" / "mail"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "service@example.com")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
     HUEY_URL = os.environ.get("HUEY_URL", f"sqlite:///{ROOT / 'instance' / 'jobs.db'}")
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
 

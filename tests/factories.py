@@ -41,3 +41,27 @@ def make_survey(slug: str = "shop", instrument_id: str = "acsi", **overrides):
         **overrides,
     )
     return publish_survey(spec)
+
+
+def make_complaint(category: str = "product", *, phone: str | None = "13800138000", email: str | None = None,
+                   consent: bool = True, now=None, **overrides):
+    """A complaint filed through the web intake; returns :class:`Filed` (complaint, case, tracking key)."""
+    from survey_app.services.complaints import ComplaintInput, file_complaint
+
+    data = ComplaintInput(category=category, description=overrides.pop("description", "The kettle leaks."),
+                          phone=phone, email=email, consent_to_contact=consent, **overrides)
+    return file_complaint(data, now=now)
+
+
+def put_case_in(case, state, **fields):
+    """Set a case straight into ``state`` with ``fields``, as its log would have it; for testing one step."""
+    from survey_app.models import ActorKind, CaseEvent, EventKind
+    from survey_app.models.base import now_utc
+
+    for name, value in fields.items():
+        setattr(case, name, value)
+    db.session.add(CaseEvent(case_id=case.id, kind=EventKind.TRANSITION, name="set", actor_kind=ActorKind.SYSTEM,
+                             from_state=case.state, to_state=state, changes={}, at=now_utc()))
+    case.state = state
+    db.session.commit()
+    return case

@@ -1,5 +1,8 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
+from .api_token import ApiToken
 from .audit import AuditAction, AuditEntry
+from .complaint import (ActorKind, Attachment, CalendarDay, Case, CaseEvent, CaseState, Channel, Complaint, EventKind,
+                        Remedy, Severity, SlaPolicy, StateCategory, Team)
 from .customer import (Contact, ContactChannel, ContactPurpose, ConsentRecord, ConsentSource, Customer,
                        CustomerEvent, CustomerEventKind)
 from .merge import CustomerMerge, DuplicateCandidate, DuplicateReason, DuplicateStatus
@@ -16,6 +19,21 @@ __all__ = [
     "Contact",
     "ContactChannel",
     "ContactPurpose",
+    "ActorKind",
+    "ApiToken",
+    "Attachment",
+    "CalendarDay",
+    "Case",
+    "CaseEvent",
+    "CaseState",
+    "Channel",
+    "Complaint",
+    "EventKind",
+    "Remedy",
+    "Severity",
+    "SlaPolicy",
+    "StateCategory",
+    "Team",
     "Customer",
     "CustomerEvent",
     "CustomerEventKind",

@@ -6,14 +6,18 @@ from graphlib import TopologicalSorter
 import numpy as np
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 
 from instruments import builtin_paths
 
 from ..extensions import db
-from ..models import Customer, DuplicateCandidate, DuplicateStatus, Response, ResponseSegment, ResponseStatus, StaffUser, Survey
+from ..models import (CaseState, Complaint, Customer, DuplicateCandidate, DuplicateStatus, Response, ResponseSegment,
+                      ResponseStatus, SlaPolicy, StaffUser, Survey, Team)
 from ..models.base import now_utc
 from . import instruments as instrument_store
 from . import consent, merges
+from .cases import CUSTOMER_ACTOR, Actor, merge, transition
+from .complaints import ComplaintInput, file_complaint
 from .customer_import import import_customers
 from .customers import ContactKeys, add_note, find_by_keys, request_removal, resolve_customer
 from .invitations import issue_invitation
@@ -62,7 +66,74 @@ def create_demo(seed: int = 2026, responses: int = 500) -> list[str]:
         lines.append("survey /s/nps-pulse created with 120 responses")
     if not db.session.scalar(sa.select(Customer.id).where(Customer.reference == "VIP-0001")):
         lines.extend(_customer_demo())
+    if not db.session.scalar(sa.select(Complaint.id).limit(1)):
+        with force_locale("en"):
+            lines.extend(create_demo_complaints())
     return lines
+
+
+CLOSURE = {"root_cause": "Seal fitted badly at the factory", "resolution_code": "upheld", "remedy": "replacement",
+           "decision": "We replace your kettle and apologise for the trouble."}
+# The steps that bring a demo case to each state: (event, by whom, fields).
+DEMO_PATHS = {
+    CaseState.RECEIVED: [],
+    CaseState.ASSESSING: [("acknowledge", "agent", {})],
+    CaseState.INVESTIGATING: [("acknowledge", "agent", {}), ("investigate", "agent", {"severity": "high"})],
+    CaseState.WAITING_CUSTOMER: [("acknowledge", "agent", {}), ("investigate", "agent", {}),
+                                 ("ask_customer", "agent", {"message": "Could you send a photo of the receipt?"})],
+    CaseState.WAITING_INTERNAL: [("acknowledge", "agent", {}), ("investigate", "agent", {}),
+                                 ("wait_internal", "agent", {"message": "Asked the warehouse for the batch record."})],
+    CaseState.PENDING_APPROVAL: [("acknowledge", "agent", {}), ("investigate", "agent", {}),
+                                 ("request_approval", "agent", {**CLOSURE, "remedy": "refund", "remedy_amount": "899",
+                                                                "decision": "We refund the full price."})],
+    CaseState.RESPONDED: [("acknowledge", "agent", {}), ("investigate", "agent", {}), ("respond", "agent", CLOSURE)],
+    CaseState.ESCALATED: [("acknowledge", "agent", {}), ("escalate", "agent", {"reason": "Customer asks for a manager."})],
+    CaseState.CLOSED_ACCEPTED: [("acknowledge", "agent", {}), ("investigate", "agent", {}), ("respond", "agent", CLOSURE),
+                                ("accept", "customer", {})],
+    CaseState.CLOSED_UNRESOLVED: [("acknowledge", "agent", {}), ("investigate", "agent", {}),
+                                  ("respond", "agent", CLOSURE), ("contest", "customer", {"message": "Not enough."}),
+                                  ("respond", "agent", CLOSURE), ("contest", "customer", {"message": "Still no."}),
+                                  ("close_unresolved", "supervisor",
+                                   {"recourse": "You may take the matter to the local consumer association."})],
+    CaseState.WITHDRAWN: [("withdraw", "customer", {"reason": "Sorted out in the store."})],
+    CaseState.NOT_A_COMPLAINT: [("acknowledge", "agent", {}),
+                                ("reject", "agent", {"reason": "This was a question about opening hours; answered."})],
+}
+
+
+def create_demo_complaints() -> list[str]:
+    """A team, SLA targets and one complaint in every workflow state, each brought there by real steps."""
+    db.session.add_all([
+        Team(name="front-line", categories=[], strategy="least_loaded"),
+        SlaPolicy(category="incident", severity=None, acknowledge_hours=1, first_response_hours=2, resolution_hours=16),
+    ])
+    db.session.commit()
+    staff = {role: db.session.scalar(sa.select(StaffUser).where(StaffUser.username == role))
+             for role in ("agent", "supervisor")}
+    if staff["agent"].team != "front-line":
+        # An agent account made before the demo is not on its team; its supervisor works the cases.
+        staff["agent"] = staff["supervisor"]
+    categories = current_app.config["COMPLAINT_CATEGORIES"]
+    start = now_utc() - timedelta(days=6)
+    filed_cases = {}
+    for index, (state, path) in enumerate(DEMO_PATHS.items()):
+        when = start + timedelta(hours=5 * index)
+        data = ComplaintInput(category=categories[index % len(categories)], location=STORES[index % 3],
+                              description=f"Demo complaint {index + 1}: the kettle I bought leaks at the base.",
+                              name=f"Demo customer {index + 1}", phone=f"+86139{index:08d}",
+                              email=f"complainant{index}@example.com", consent_to_contact=True, language="zh")
+        case = file_complaint(data, now=when).case
+        for step, (event, who, fields) in enumerate(path, start=1):
+            actor = CUSTOMER_ACTOR if who == "customer" else Actor.staff(staff[who])
+            transition(case, event, actor, expected_version=case.version, fields=fields,
+                       now=when + timedelta(hours=step))
+        filed_cases[state] = case
+    received = filed_cases[CaseState.RECEIVED].complaint
+    duplicate = file_complaint(ComplaintInput(
+        category=received.category, description="Same kettle, I wrote before.", phone=received.contact_phone,
+        consent_to_contact=True), now=start + timedelta(days=1)).case
+    merge(duplicate, filed_cases[CaseState.RECEIVED], Actor.staff(staff["agent"]), expected_version=duplicate.version)
+    return [f"complaints: one case in each of the {len(CaseState)} states, e.g. /staff/cases/{received.reference}"]
 
 
 def _exists(slug: str) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Invitation, Response, ResponseSegment, ResponseStatus, Survey
 from ..models.base import now_utc
+from . import complaints
 from .instruments import instrument_of
 
 
@@ -64,6 +65,7 @@ def record_page(
         fields = (values, next_page, language, final, invitation, segments or {}, now)
         created = _create(survey, form_key, *fields)
         if created is not None:
+            _close_the_loop(created)
             return created
         # A double tap raced us to the first page: carry on with the row it stored.
         response = find_response(survey, form_key=form_key, invitation=invitation)
@@ -80,7 +82,14 @@ def record_page(
     if final:
         _submit_draft(survey, response, invitation, now)
     db.session.commit()
+    _close_the_loop(response)
     return response
+
+
+def _close_the_loop(response: Response) -> None:
+    """A low score from a known customer opens one follow-up case, after the response is stored."""
+    if response.is_submitted:
+        complaints.open_follow_up(response)
 
 
 def _create(survey, form_key, values, next_page, language, final, invitation, segments, now) -> Response | None:

@@ -1,0 +1,86 @@
+"""Forms of the complaint pages: the customer's intake and tracking page, and the staff case page."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields import EmailField, TelField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..models import Channel, Remedy, Severity
+from ..services.complaints import categories
+
+
+class ComplaintForm(FlaskForm):
+    category = SelectField(_l("What is it about?"), validators=[DataRequired(message=_l("Choose one."))])
+    description = TextAreaField(_l("What happened?"), validators=[
+        DataRequired(message=_l("Tell us what happened.")), Length(max=5000)])
+    occurred_on = DateField(_l("When did it happen?"), validators=[Optional()])
+    location = StringField(_l("Where? (store, website, phone line)"), validators=[Optional(), Length(max=200)])
+    desired_outcome = TextAreaField(_l("What would you like us to do?"), validators=[Optional(), Length(max=2000)])
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)],
+                       description=_l("We send the reference and the tracking link here."))
+    consent_to_contact = BooleanField(_l("You may contact me about this complaint by phone or email."))
+    photos = MultipleFileField(_l("Photos (up to 3, JPEG, PNG, WebP or HEIC, 5 MB each)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [("", "—"), *categories()]
+
+
+class StaffComplaintForm(ComplaintForm):
+    """A complaint received by phone, letter or in person, entered by staff."""
+
+    channel = SelectField(_l("Received by"), choices=[
+        (Channel.PHONE.value, _l("Phone")), (Channel.LETTER.value, _l("Letter")),
+        (Channel.VISIT.value, _l("In person")), (Channel.EMAIL.value, _l("Email"))])
+    severity = SelectField(_l("Severity"), choices=[(s.value, s.value) for s in Severity],
+                           default=Severity.NORMAL.value)
+
+
+class VersionedForm(FlaskForm):
+    """Every write names the case version its author saw."""
+
+    version = HiddenField(validators=[DataRequired()])
+
+
+class MessageForm(VersionedForm):
+    message = TextAreaField(_l("Your message"), validators=[DataRequired(message=_l("Please write something.")),
+                                                           Length(max=5000)])
+
+
+class NoteForm(VersionedForm):
+    body = TextAreaField(_l("Text"), validators=[DataRequired(message=_l("Please write something.")),
+                                                 Length(max=5000)])
+    public = BooleanField(_l("Send to the customer (otherwise an internal note)"))
+    attachment = MultipleFileField(_l("Attach photos"))
+
+
+class TransitionForm(VersionedForm):
+    """The fields any transition may need; the case page shows those the chosen one requires."""
+
+    event = HiddenField(validators=[DataRequired()])
+    category = SelectField(_l("Category"), validators=[Optional()])
+    severity = SelectField(_l("Severity"), choices=[("", "—"), *[(s.value, s.value) for s in Severity]],
+                           validators=[Optional()])
+    root_cause = TextAreaField(_l("Root cause"), validators=[Optional(), Length(max=2000)])
+    resolution_code = SelectField(_l("Resolution"), validators=[Optional()])
+    remedy = SelectField(_l("Remedy"), choices=[("", "—")], validators=[Optional()])
+    remedy_amount = StringField(_l("Amount"), validators=[Optional(), Length(max=20)])
+    decision = TextAreaField(_l("Decision, as the customer will read it"), validators=[Optional(), Length(max=5000)])
+    message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=5000)])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    recourse = TextAreaField(_l("Recourse offered to the customer"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, resolution_codes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [("", "—"), *categories()]
+        self.resolution_code.choices = [("", "—"), *[(code, code) for code in resolution_codes]]
+        self.remedy.choices = [("", "—"), *[(r.value, REMEDY_LABELS[r]) for r in Remedy]]
+
+
+REMEDY_LABELS = {
+    Remedy.APOLOGY: _l("Apology"), Remedy.EXPLANATION: _l("Explanation"), Remedy.REPAIR: _l("Repair"),
+    Remedy.REPLACEMENT: _l("Replacement"), Remedy.REFUND: _l("Refund"), Remedy.GOODWILL: _l("Goodwill payment"),
+}

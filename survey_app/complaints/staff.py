@@ -1,0 +1,212 @@
+"""Staff case pages: the queue, entering a complaint, the case page and each workflow step."""
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ..auth.access import role_required
+from ..extensions import db
+from ..models import Attachment, Case, CaseState, Channel, Role, Severity, StaffUser, Team
+from ..models.base import now_utc
+from ..services import cases, complaints, sla
+from ..services.errors import Conflict, InvalidInput, NotFound
+from .forms import REMEDY_LABELS, NoteForm, StaffComplaintForm, TransitionForm
+from .views import intake_from, show_field_errors
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.get("/")
+@role_required(Role.AGENT)
+def queue():
+    """Cases by deadline, with filters, "my cases" and the count in each state."""
+    args = request.args
+    filters = cases.QueueFilter(
+        state=_enum(CaseState, args.get("state")), category=args.get("category") or None,
+        severity=_enum(Severity, args.get("severity")), team_id=args.get("team", type=int),
+        assignee_id=current_user.id if args.get("mine") else args.get("assignee", type=int),
+        sla_state=args.get("sla") or None,
+    )
+    rows, counts = cases.queue(filters)
+    return render_template("complaints/queue.html", rows=rows, counts=counts, args=args, states=CaseState,
+                           severities=Severity, categories=complaints.categories(), teams=_teams(), agents=_agents(),
+                           state_label=cases.state_label, category_label=complaints.category_label)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.AGENT)
+def new():
+    """Enter a complaint received by phone, letter or in person."""
+    form = StaffComplaintForm()
+    if form.validate_on_submit():
+        try:
+            filed = complaints.file_complaint(intake_from(form, Channel(form.channel.data)), entered_by=current_user)
+        except InvalidInput as error:
+            show_field_errors(form, error)
+        else:
+            flash(_("Complaint %(ref)s entered.", ref=filed.complaint.reference), "success")
+            return redirect(url_for("cases.detail", reference=filed.complaint.reference), code=303)
+    return render_template("complaints/staff_new.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/<reference>")
+@role_required(Role.AGENT)
+def detail(reference: str):
+    """The case page: complaint, SLA, timeline, and one form per step the user may take."""
+    return _case_page(_case(reference))
+
+
+@bp.post("/<reference>/transition")
+@role_required(Role.AGENT)
+def transition(reference: str):
+    """Make one workflow step; a stale version or a refused step re-shows the page with what was typed."""
+    case = _case(reference)
+    form = _transition_form()
+    event = form.event.data
+    if not form.validate_on_submit() or event not in cases.EVENTS or not form.version.data.isdigit():
+        return _case_page(case, form=form, open_event=event), 422
+    fields = {name: form[name].data for name in cases.required_fields(event) if name in form}
+    try:
+        cases.transition(case, event, cases.Actor.staff(current_user), expected_version=int(form.version.data),
+                         fields=fields)
+    except Conflict as error:
+        flash(str(error), "error")
+        return _case_page(_reload(case), form=form, open_event=event), 409
+    except InvalidInput as error:
+        show_field_errors(form, error)
+        return _case_page(case, form=form, open_event=event), 422
+    flash(_("Done: %(step)s.", step=cases.event_label(event)), "success")
+    return redirect(url_for("cases.detail", reference=reference), code=303)
+
+
+@bp.post("/<reference>/messages")
+@role_required(Role.AGENT)
+def message(reference: str):
+    """Add an internal note or a reply to the customer, with photos."""
+    case = _case(reference)
+    form = NoteForm()
+    if not form.validate_on_submit() or not form.version.data.isdigit():
+        return _case_page(case, note_form=form), 422
+    photos = [complaints.Photo(f.filename, f.read(current_app.config["COMPLAINT_PHOTO_MAX_BYTES"] + 1))
+              for f in request.files.getlist(form.attachment.name) if f and f.filename]
+    try:
+        cases.add_message(case, cases.Actor.staff(current_user), form.body.data, public=form.public.data,
+                          expected_version=int(form.version.data), photos=photos)
+    except Conflict as error:
+        flash(str(error), "error")
+        return _case_page(_reload(case), note_form=form), 409
+    except InvalidInput as error:
+        form.attachment.errors = [*form.attachment.errors, *error.field_errors.values()]
+        return _case_page(case, note_form=form), 422
+    flash(_("Reply sent.") if form.public.data else _("Note added."), "success")
+    return redirect(url_for("cases.detail", reference=reference), code=303)
+
+
+@bp.post("/<reference>/assign")
+@role_required(Role.SUPERVISOR)
+def assign(reference: str):
+    """Give the case to another team or agent."""
+    case = _case(reference)
+    try:
+        cases.reassign(case, cases.Actor.staff(current_user), team_id=request.form.get("team", type=int),
+                       assignee_id=request.form.get("assignee", type=int),
+                       expected_version=request.form.get("version", type=int, default=-1))
+    except Conflict as error:
+        flash(str(error), "error")
+        return _case_page(_reload(case)), 409
+    flash(_("Case reassigned."), "success")
+    return redirect(url_for("cases.detail", reference=reference), code=303)
+
+
+@bp.post("/<reference>/merge")
+@role_required(Role.AGENT)
+def merge(reference: str):
+    """Close this case as a duplicate of another; both keep their history."""
+    case = _case(reference)
+    try:
+        survivor = complaints.find_by_reference((request.form.get("into") or "").strip()).case
+        cases.merge(case, survivor, cases.Actor.staff(current_user),
+                    expected_version=request.form.get("version", type=int, default=-1))
+    except (Conflict, NotFound, InvalidInput) as error:
+        flash(str(error), "error")
+        return _case_page(_reload(case)), 409 if isinstance(error, Conflict) else 422
+    flash(_("Merged into %(ref)s.", ref=survivor.reference), "success")
+    return redirect(url_for("cases.detail", reference=survivor.reference), code=303)
+
+
+@bp.get("/<reference>/attachments/<int:attachment_id>")
+@role_required(Role.AGENT)
+def attachment(reference: str, attachment_id: int):
+    """Download a photo of the case.
+
+    :raise 404: when the attachment belongs to another complaint.
+    """
+    case = _case(reference)
+    item = db.get_or_404(Attachment, attachment_id)
+    if item.complaint_id != case.complaint_id:
+        abort(404)
+    return Response(item.data, mimetype=item.content_type, headers={
+        "Content-Disposition": f'inline; filename="{item.filename}"', "X-Content-Type-Options": "nosniff"})
+
+
+@bp.app_template_filter("business_time")
+def business_time(moment) -> str:
+    """A UTC moment in the firm's time zone, as staff read deadlines."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+
+
+def _case(reference: str) -> Case:
+    """:raise 404: when no complaint has this reference."""
+    try:
+        return complaints.find_by_reference(reference).case
+    except NotFound:
+        abort(404)
+
+
+def _reload(case: Case) -> Case:
+    db.session.expire_all()
+    return db.session.get(Case, case.id)
+
+
+def _transition_form(**kwargs) -> TransitionForm:
+    return TransitionForm(resolution_codes=current_app.config["RESOLUTION_CODES"], **kwargs)
+
+
+def _case_page(case: Case, form: TransitionForm | None = None, open_event: str | None = None,
+               note_form: NoteForm | None = None):
+    actor = cases.Actor.staff(current_user)
+    now = now_utc()
+    events = cases.events_of(case)
+    blank = _transition_form(formdata=None, obj=case, version=case.version)
+    note = note_form or NoteForm(formdata=None, version=case.version)
+    complaint = case.complaint
+    return render_template(
+        "complaints/case.html", case=case, complaint=complaint, events=events, form=form, blank=blank,
+        open_event=open_event, note_form=note, action_form=FlaskForm(),
+        steps=[(event, cases.required_fields(event)) for event in cases.allowed_events(case, actor) if event != "merge"],
+        can_merge="merge" in cases.allowed_events(case, actor),
+        clocks=sla.clocks(case, events, sla.targets_for(case), sla.calendar_from_config(), now),
+        staff={u.id: u.username for u in db.session.scalars(db.select(StaffUser))}, teams=_teams(), agents=_agents(),
+        state_label=cases.state_label, event_label=cases.event_label, category_label=complaints.category_label,
+        remedy_labels=REMEDY_LABELS, can_assign=current_user.role.at_least(Role.SUPERVISOR),
+        customer_status=complaints.CUSTOMER_STATUS[case.state], tracking_url=complaints.tracking_url(complaint),
+    )
+
+
+def _teams() -> list[Team]:
+    return list(db.session.scalars(db.select(Team).order_by(Team.name)))
+
+
+def _agents() -> list[StaffUser]:
+    return list(db.session.scalars(db.select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.username)))
+
+
+def _enum(kind, value):
+    try:
+        return kind(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,110 @@
+"""The customer's complaint pages: filing one at /complaints/new and following it from the
+private tracking link. Phone first, no JavaScript needed."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..extensions import limiter
+from ..i18n import current_language
+from ..models import CaseState, Channel, Severity
+from ..services import cases, complaints
+from ..services.errors import Conflict, InvalidInput, NotFound
+from .forms import ComplaintForm, MessageForm
+
+bp = Blueprint("complaints", __name__)
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def new():
+    """File a complaint; on success go straight to its tracking page, which shows the reference."""
+    form = ComplaintForm()
+    if form.validate_on_submit():
+        try:
+            filed = complaints.file_complaint(intake_from(form, Channel.WEB))
+        except InvalidInput as error:
+            show_field_errors(form, error)
+        else:
+            return redirect(url_for("complaints.track", key=filed.tracking_key, new=1), code=303)
+    return render_template("complaints/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/complaints/track/<key>")
+def track(key: str):
+    """Where the customer follows a complaint: status in plain words, replies, accept or contest.
+
+    :raise 404: when the key opens no complaint.
+    """
+    return _tracking_page(_complaint(key), key)
+
+
+@bp.post("/complaints/track/<key>/<action>")
+@limiter.limit("30 per hour")
+def act(key: str, action: str):
+    """Accept or contest the decision, withdraw, or write to us (which may reopen a closed case)."""
+    complaint = _complaint(key)
+    case = complaint.case
+    form = MessageForm()
+    if action not in ("accept", "contest", "withdraw", "write"):
+        abort(404)
+    if action != "accept" and not form.validate_on_submit():
+        return _tracking_page(complaint, key, form=form, action=action), 422
+    if not form.version.data or not form.version.data.isdigit():
+        abort(400)
+    version, text = int(form.version.data), form.message.data or ""
+    try:
+        if action == "write":
+            case = cases.customer_writes(case, text, expected_version=version)
+        else:
+            fields = {"message": text} if action == "contest" else {"reason": text} if action == "withdraw" else {}
+            cases.transition(case, action, cases.CUSTOMER_ACTOR, expected_version=version, fields=fields)
+    except Conflict as error:
+        flash(str(error), "error")
+        return _tracking_page(complaint, key, form=form, action=action), 409
+    except InvalidInput as error:
+        flash(str(error), "error")
+        return _tracking_page(complaint, key, form=form, action=action), 422
+    flash(_("Thank you, we have it."), "success")
+    return redirect(url_for("complaints.track", key=complaints.tracking_key(case.complaint)), code=303)
+
+
+def _complaint(key: str):
+    """:raise 404: when no complaint has this tracking key."""
+    try:
+        return complaints.find_by_tracking_key(key)
+    except NotFound:
+        abort(404)
+
+
+def _tracking_page(complaint, key: str, form: MessageForm | None = None, action: str | None = None):
+    case = complaint.case
+    blank = MessageForm(formdata=None, version=case.version)
+    return render_template(
+        "complaints/track.html", complaint=complaint, case=case, key=key, form=form or blank, blank=blank,
+        action=action, events=cases.events_of(case, public_only=True), status=complaints.CUSTOMER_STATUS[case.state],
+        category=complaints.category_label(complaint.category), states=CaseState,
+        survey_url=complaints.handling_survey_url(case) if case.is_closed else None,
+        link=complaints.tracking_url(complaint), new=request.args.get("new") == "1",
+    )
+
+
+def intake_from(form: ComplaintForm, channel: Channel) -> complaints.ComplaintInput:
+    """The service's input from a filled complaint form and its uploaded photos."""
+    limit = current_app.config["COMPLAINT_PHOTO_MAX_BYTES"]
+    photos = [complaints.Photo(f.filename, f.read(limit + 1)) for f in request.files.getlist(form.photos.name)
+              if f and f.filename]
+    severity = getattr(form, "severity", None)
+    return complaints.ComplaintInput(
+        category=form.category.data, description=form.description.data, occurred_on=form.occurred_on.data,
+        location=form.location.data, desired_outcome=form.desired_outcome.data, name=form.name.data,
+        phone=form.phone.data, email=form.email.data, consent_to_contact=form.consent_to_contact.data,
+        language=current_language(), channel=channel, photos=photos,
+        severity=Severity(severity.data) if severity else Severity.NORMAL,
+    )
+
+
+def show_field_errors(form, error: InvalidInput) -> None:
+    for name, message in error.field_errors.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+    if not any(name in form for name in error.field_errors):
+        flash(str(error), "error")

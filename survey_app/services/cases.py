@@ -1,0 +1,484 @@
+"""The complaint workflow as data: states, transitions, who may make each, what each needs.
+
+Every change appends a :class:`CaseEvent`; the case row is the projection of those events and
+carries a version. A write names the version its author saw: an older one is refused with a
+:class:`Conflict`, and the row's own ``WHERE version =`` check catches a write racing past that.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import (ActorKind, Attachment, Case, CaseEvent, CaseState, EventKind, Remedy, Severity, StaffUser,
+                      StateCategory)
+from ..models.base import now_utc
+from . import complaints, sla
+from .errors import Conflict, InvalidInput
+
+S = CaseState
+STAFF = frozenset({"agent", "supervisor", "admin"})
+SUPERVISORS = frozenset({"supervisor", "admin"})
+CUSTOMER = frozenset({"customer"})
+SYSTEM = frozenset({"system"})
+NOT_CLOSED = frozenset(s for s in CaseState if s.category is not StateCategory.CLOSED)
+# Fields kept on the case: a transition needing one is satisfied by the value already there.
+CASE_FIELDS = ("category", "severity", "root_cause", "resolution_code", "remedy", "remedy_amount")
+CLOSURE_FIELDS = ("category", "root_cause", "resolution_code", "remedy")
+# Text a transition carries in its event; these must be given with the transition itself.
+PUBLIC_TEXT = ("message", "decision", "reason", "recourse")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: a staff member, the customer (through the tracking link) or the system."""
+
+    kind: ActorKind
+    user: StaffUser | None = None
+
+    @classmethod
+    def staff(cls, user: StaffUser) -> "Actor":
+        return cls(ActorKind.STAFF, user)
+
+    @property
+    def role(self) -> str:
+        return self.user.role.value if self.user is not None else self.kind.value
+
+
+CUSTOMER_ACTOR = Actor(ActorKind.CUSTOMER)
+SYSTEM_ACTOR = Actor(ActorKind.SYSTEM)
+
+
+@dataclass(frozen=True)
+class Transition:
+    event: str
+    sources: frozenset[CaseState]
+    target: CaseState
+    roles: frozenset[str]
+    required: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("acknowledge", frozenset({S.RECEIVED}), S.ASSESSING, STAFF),
+    Transition("investigate", frozenset({S.ASSESSING}), S.INVESTIGATING, STAFF, ("category", "severity")),
+    Transition("reject", frozenset({S.ASSESSING}), S.NOT_A_COMPLAINT, STAFF, ("reason",)),
+    Transition("ask_customer", frozenset({S.ASSESSING, S.INVESTIGATING}), S.WAITING_CUSTOMER, STAFF, ("message",)),
+    Transition("customer_replied", frozenset({S.WAITING_CUSTOMER}), S.INVESTIGATING, STAFF | CUSTOMER, ("message",)),
+    Transition("wait_internal", frozenset({S.INVESTIGATING}), S.WAITING_INTERNAL, STAFF, ("message",)),
+    Transition("resume", frozenset({S.WAITING_INTERNAL}), S.INVESTIGATING, STAFF),
+    Transition("request_approval", frozenset({S.INVESTIGATING, S.ESCALATED}), S.PENDING_APPROVAL, STAFF,
+               ("decision", *CLOSURE_FIELDS), ("amount_given_for_money", "needs_approval")),
+    Transition("approve", frozenset({S.PENDING_APPROVAL}), S.RESPONDED, SUPERVISORS),
+    Transition("decline", frozenset({S.PENDING_APPROVAL}), S.INVESTIGATING, SUPERVISORS, ("message",)),
+    Transition("respond", frozenset({S.INVESTIGATING, S.ESCALATED}), S.RESPONDED, STAFF,
+               ("decision", *CLOSURE_FIELDS), ("amount_given_for_money", "within_approval_limit")),
+    Transition("accept", frozenset({S.RESPONDED}), S.CLOSED_ACCEPTED, STAFF | CUSTOMER),
+    # A second contest goes over the handler's head.
+    Transition("contest", frozenset({S.RESPONDED}), S.ESCALATED, STAFF | CUSTOMER, ("message",), ("contested_before",)),
+    Transition("contest", frozenset({S.RESPONDED}), S.INVESTIGATING, STAFF | CUSTOMER, ("message",)),
+    Transition("escalate", NOT_CLOSED - {S.ESCALATED}, S.ESCALATED, STAFF | SYSTEM, ("reason",)),
+    Transition("take_over", frozenset({S.ESCALATED}), S.INVESTIGATING, SUPERVISORS),
+    Transition("close_unresolved", frozenset({S.RESPONDED, S.ESCALATED}), S.CLOSED_UNRESOLVED, SUPERVISORS,
+               ("recourse", *CLOSURE_FIELDS)),
+    Transition("withdraw", NOT_CLOSED, S.WITHDRAWN, STAFF | CUSTOMER, ("reason",)),
+    Transition("reopen", frozenset({S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED}), S.INVESTIGATING,
+               SUPERVISORS | CUSTOMER, ("message",), ("within_reopen_window",)),
+    Transition("merge", NOT_CLOSED, S.MERGED, STAFF, ("merged_into",)),
+)
+EVENTS = tuple(dict.fromkeys(t.event for t in TRANSITIONS))
+# Events whose text the customer sees; the rest of the log is for staff.
+PUBLIC_EVENTS = frozenset({"reject", "ask_customer", "customer_replied", "approve", "respond", "accept", "contest",
+                           "close_unresolved", "withdraw", "reopen"})
+
+
+# Guards: each returns None when the transition may go ahead, else the reason it may not.
+def _approval_limit() -> Decimal:
+    return Decimal(str(current_app.config["REMEDY_APPROVAL_LIMIT"]))
+
+
+def guard_amount_given_for_money(case, actor, values, now):
+    if values.get("remedy") in (Remedy.REFUND, Remedy.GOODWILL) and values.get("remedy_amount") is None:
+        return _("A refund or goodwill payment needs an amount.")
+    return None
+
+
+def guard_needs_approval(case, actor, values, now):
+    if (values.get("remedy_amount") or 0) <= _approval_limit():
+        return _("This remedy is within the limit: send the response directly.")
+    return None
+
+
+def guard_within_approval_limit(case, actor, values, now):
+    if actor.role == "agent" and (values.get("remedy_amount") or 0) > _approval_limit():
+        return _("A remedy over %(limit)s needs a supervisor's approval.", limit=_approval_limit())
+    return None
+
+
+def guard_contested_before(case, actor, values, now):
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent).where(
+        CaseEvent.case_id == case.id, CaseEvent.name == "contest"))
+    return None if count else _("First contest.")
+
+
+def guard_within_reopen_window(case, actor, values, now):
+    if actor.kind is not ActorKind.CUSTOMER:
+        return None
+    if case.closed_at and now - case.closed_at <= timedelta(days=current_app.config["REOPEN_WINDOW_DAYS"]):
+        return None
+    return _("The case closed more than %(days)d days ago.", days=current_app.config["REOPEN_WINDOW_DAYS"])
+
+
+def guard_agent_works_own_team(case, actor, values, now):
+    """Agents work the cases of their team and those given to them; supervisors any case."""
+    if actor.role != "agent":
+        return None
+    user = actor.user
+    if case.assignee_id == user.id or case.team is None or case.team.name == user.team:
+        return None
+    return _("This case belongs to another team.")
+
+
+GUARDS = {name.removeprefix("guard_"): fn for name, fn in globals().items() if name.startswith("guard_")}
+ALWAYS = ("agent_works_own_team",)
+
+
+def allowed_events(case: Case, actor: Actor) -> list[str]:
+    """The events this actor could make now, role and state permitting (fields and guards are checked on apply)."""
+    return [e for e in EVENTS if any(t.event == e and case.state in t.sources and actor.role in t.roles
+                                    for t in TRANSITIONS)]
+
+
+def transition(case: Case, event: str, actor: Actor, *, expected_version: int, fields: dict | None = None,
+               now: datetime | None = None) -> CaseEvent:
+    """Make ``event`` happen to ``case`` and commit it.
+
+    :raise Conflict: when the case changed since ``expected_version``, or no transition allows it.
+    :raise InvalidInput: when a required field is missing or invalid (``field_errors`` says which).
+    """
+    now = now or now_utc()
+    record = apply(case, event, actor, expected_version=expected_version, fields=fields or {}, now=now)
+    save(case)
+    complaints.tell_customer(case, record)
+    return record
+
+
+def apply(case: Case, event: str, actor: Actor, *, expected_version: int, fields: dict, now: datetime) -> CaseEvent:
+    """Check and make a transition without committing; the caller saves."""
+    check_version(case, expected_version)
+    candidates = [t for t in TRANSITIONS if t.event == event and case.state in t.sources]
+    if not candidates:
+        raise Conflict(_("“%(event)s” cannot be done to a case that is %(state)s.",
+                         event=event_label(event), state=state_label(case.state)))
+    candidates = [t for t in candidates if actor.role in t.roles]
+    if not candidates:
+        raise Conflict(_("Your role may not do “%(event)s”.", event=event_label(event)))
+    values = _clean(fields)
+    merged = {**{name: getattr(case, name) for name in CASE_FIELDS}, **values}
+    reasons = []
+    for candidate in candidates:
+        missing = {name: _("Required.") for name in candidate.required if merged.get(name) in (None, "")}
+        if missing:
+            raise InvalidInput(_("Please fill in the marked fields."), missing)
+        refusals = [GUARDS[g](case, actor, merged, now) for g in (*ALWAYS, *candidate.guards)]
+        refusals = [r for r in refusals if r]
+        if not refusals:
+            return _record_transition(case, candidate, actor, values, now)
+        reasons.extend(refusals)
+    raise Conflict(reasons[-1])
+
+
+def _record_transition(case: Case, rule: Transition, actor: Actor, values: dict, now: datetime) -> CaseEvent:
+    from_state = case.state
+    changes = {}
+    for name in (*CASE_FIELDS, "decision", "recourse", "reason", "merged_into"):
+        if name in values and name != "merged_into":
+            changes[name] = _json(values[name])
+            setattr(case, name, values[name])
+    if "merged_into" in values:
+        case.merged_into_id = values["merged_into"]
+        changes["merged_into"] = values["merged_into"]
+    case.state = rule.target
+    case.updated_at = now
+    if rule.target.category is StateCategory.CLOSED:
+        case.closed_at = now
+    elif from_state.category is StateCategory.CLOSED:
+        case.closed_at = None
+    body = next((values[name] for name in PUBLIC_TEXT if values.get(name)), None)
+    record = CaseEvent(case_id=case.id, kind=EventKind.TRANSITION, name=rule.event, actor_kind=actor.kind,
+                       actor_id=actor.user.id if actor.user else None, from_state=from_state, to_state=rule.target,
+                       changes=changes, body=body, public=rule.event in PUBLIC_EVENTS, at=now)
+    db.session.add(record)
+    if rule.target in (S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED):
+        complaints.invite_to_handling_survey(case, now)
+    return record
+
+
+def add_message(case: Case, actor: Actor, body: str, *, public: bool, expected_version: int,
+                photos: list | None = None, now: datetime | None = None) -> CaseEvent:
+    """An internal note (``public=False``) or a reply the customer sees, with photos; commits.
+
+    :raise InvalidInput: for an empty text or a photo refused by :func:`complaints.check_photos`.
+    :raise Conflict: when the case changed since ``expected_version``.
+    """
+    now = now or now_utc()
+    check_version(case, expected_version)
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput(_("Please write something."), {"body": _("Required.")})
+    refusal = guard_agent_works_own_team(case, actor, {}, now)
+    if refusal:
+        raise Conflict(refusal)
+    checked = complaints.check_photos(photos or [])
+    if actor.kind is ActorKind.CUSTOMER:
+        kind = EventKind.CUSTOMER_MESSAGE
+    else:
+        kind = EventKind.REPLY if public else EventKind.NOTE
+    record = CaseEvent(case_id=case.id, kind=kind, name=kind.value, actor_kind=actor.kind,
+                       actor_id=actor.user.id if actor.user else None, body=body, public=public, at=now, changes={})
+    db.session.add(record)
+    db.session.flush()
+    db.session.add_all(Attachment(complaint_id=case.complaint_id, event_id=record.id, filename=photo.filename,
+                                  content_type=content_type, size=len(photo.data), data=photo.data, public=public,
+                                  created_at=now)
+                       for photo, content_type in checked)
+    case.updated_at = now
+    save(case)
+    if kind is EventKind.REPLY:
+        complaints.tell_customer(case, record)
+    return record
+
+
+def customer_writes(case: Case, body: str, *, expected_version: int, now: datetime | None = None) -> Case:
+    """A message from the tracking page: answers a question, reopens a recently closed case, or,
+    after the reopen window, opens a new case linked to this one. Returns the case that got it."""
+    now = now or now_utc()
+    if case.state is S.WAITING_CUSTOMER:
+        transition(case, "customer_replied", CUSTOMER_ACTOR, expected_version=expected_version,
+                   fields={"message": body}, now=now)
+        return case
+    if case.state in (S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED):
+        check_version(case, expected_version)
+        if guard_within_reopen_window(case, CUSTOMER_ACTOR, {}, now) is None:
+            transition(case, "reopen", CUSTOMER_ACTOR, expected_version=expected_version,
+                       fields={"message": body}, now=now)
+            return case
+        return complaints.file_follow_on(case, body, now)
+    if case.is_closed:
+        raise Conflict(_("This case is closed."))
+    add_message(case, CUSTOMER_ACTOR, body, public=True, expected_version=expected_version, now=now)
+    return case
+
+
+def reassign(case: Case, actor: Actor, *, team_id: int | None, assignee_id: int | None, expected_version: int,
+             now: datetime | None = None) -> CaseEvent:
+    """Give the case to another team or agent (supervisors and admins); commits."""
+    now = now or now_utc()
+    check_version(case, expected_version)
+    if actor.role not in SUPERVISORS:
+        raise Conflict(_("Only a supervisor may reassign a case."))
+    case.team_id, case.assignee_id, case.updated_at = team_id, assignee_id, now
+    record = CaseEvent(case_id=case.id, kind=EventKind.ASSIGNMENT, name="reassign", actor_kind=actor.kind,
+                       actor_id=actor.user.id, changes={"team_id": team_id, "assignee_id": assignee_id}, at=now)
+    db.session.add(record)
+    save(case)
+    return record
+
+
+def merge(duplicate: Case, survivor: Case, actor: Actor, *, expected_version: int, now: datetime | None = None) -> CaseEvent:
+    """Close ``duplicate`` as merged into ``survivor``; both keep their own event logs. Commits.
+
+    :raise Conflict: for a case merged into itself or into a closed case.
+    """
+    now = now or now_utc()
+    if duplicate.id == survivor.id or survivor.is_closed:
+        raise Conflict(_("A case can only be merged into another case that is not closed."))
+    record = apply(duplicate, "merge", actor, expected_version=expected_version,
+                   fields={"merged_into": survivor.id}, now=now)
+    db.session.add(CaseEvent(case_id=survivor.id, kind=EventKind.MERGE, name="merged_in", actor_kind=actor.kind,
+                             actor_id=actor.user.id if actor.user else None,
+                             changes={"case": duplicate.id, "reference": duplicate.reference}, at=now))
+    survivor.updated_at = now
+    save(case=duplicate)
+    return record
+
+
+def escalate_breaches(now: datetime | None = None) -> list[Case]:
+    """Escalate every case with a newly breached SLA target to the supervisors; commits each."""
+    now = now or now_utc()
+    cases = list(db.session.scalars(sa.select(Case).where(Case.state.in_(NOT_CLOSED - {S.ESCALATED}))))
+    calendar = sla.calendar_from_config()
+    events = sla.case_events([c.id for c in cases])
+    escalated = []
+    for case in cases:
+        breached = sla.breached_targets(sla.clocks(case, events[case.id], sla.targets_for(case), calendar, now),
+                                        events[case.id])
+        if not breached:
+            continue
+        for target in breached:
+            db.session.add(CaseEvent(case_id=case.id, kind=EventKind.SLA_BREACH, name=target,
+                                     actor_kind=ActorKind.SYSTEM, changes={}, at=now))
+        apply(case, "escalate", SYSTEM_ACTOR, expected_version=case.version,
+              fields={"reason": _("SLA breached: %(targets)s", targets=", ".join(breached))}, now=now)
+        save(case)
+        escalated.append(case)
+    return escalated
+
+
+def check_version(case: Case, expected_version: int) -> None:
+    """:raise Conflict: when the case is no longer at the version the writer saw."""
+    if case.version != expected_version:
+        raise Conflict(_("Someone else changed case %(ref)s while you had it open (you saw version %(seen)d, it is "
+                         "now %(now)d). Nothing of yours was saved: read the latest and try again.",
+                         ref=case.reference, seen=expected_version, now=case.version))
+
+
+def save(case: Case) -> None:
+    """Commit; a concurrent write that got there first turns into a Conflict, and nothing is overwritten."""
+    reference, seen = case.reference, case.version
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("Someone else changed case %(ref)s while you had it open (you saw version %(seen)d). "
+                         "Nothing of yours was saved: read the latest and try again.", ref=reference, seen=seen)) from None
+
+
+def events_of(case: Case, *, public_only: bool = False) -> list[CaseEvent]:
+    query = case.events.select().order_by(CaseEvent.id)
+    if public_only:
+        query = query.where(CaseEvent.public.is_(True))
+    return list(db.session.scalars(query))
+
+
+def project(events: list[CaseEvent]) -> dict:
+    """Rebuild the workflow fields of a case from its events alone."""
+    state = {"state": S.RECEIVED, **{name: None for name in (*CASE_FIELDS, "decision", "recourse", "reason")}}
+    for event in events:
+        if event.to_state is not None:
+            state["state"] = event.to_state
+        for name, value in event.changes.items():
+            if name in state:
+                state[name] = value
+    return state
+
+
+def _clean(fields: dict) -> dict:
+    """Typed values from form or API input; blank text is dropped.
+
+    :raise InvalidInput: for a severity, remedy or amount that is not one.
+    """
+    values, errors = {}, {}
+    for name, raw in fields.items():
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        value = raw.strip() if isinstance(raw, str) else raw
+        try:
+            if name == "severity":
+                value = Severity(value)
+            elif name == "remedy":
+                value = Remedy(value)
+            elif name == "remedy_amount":
+                value = Decimal(str(value)).quantize(Decimal("0.01"))
+                if value < 0:
+                    raise ValueError
+            elif name == "category" and value not in current_app.config["COMPLAINT_CATEGORIES"]:
+                raise ValueError
+            elif name == "resolution_code" and value not in current_app.config["RESOLUTION_CODES"]:
+                raise ValueError
+        except (ValueError, InvalidOperation):
+            errors[name] = _("Not a valid choice.")
+            continue
+        values[name] = value
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), errors)
+    return values
+
+
+def _json(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.value if isinstance(value, (Severity, Remedy)) else value
+
+
+def state_label(state: CaseState) -> str:
+    """The state in plain words, as staff and customers read it."""
+    return {
+        S.RECEIVED: _("received"), S.ASSESSING: _("being assessed"), S.INVESTIGATING: _("being investigated"),
+        S.WAITING_CUSTOMER: _("waiting for the customer"),
+        S.WAITING_INTERNAL: _("waiting for a colleague"), S.PENDING_APPROVAL: _("waiting for approval"),
+        S.RESPONDED: _("answered"), S.ESCALATED: _("escalated"), S.CLOSED_ACCEPTED: _("closed, accepted"),
+        S.CLOSED_UNRESOLVED: _("closed, unresolved"), S.WITHDRAWN: _("withdrawn"), S.MERGED: _("merged"),
+        S.NOT_A_COMPLAINT: _("not a complaint"),
+    }[state]
+
+
+def event_label(event: str) -> str:
+    return {
+        "acknowledge": _("Acknowledge"), "investigate": _("Investigate"), "reject": _("Not a complaint"),
+        "ask_customer": _("Ask the customer"), "customer_replied": _("Customer replied"),
+        "wait_internal": _("Wait for a colleague"), "resume": _("Resume"), "request_approval": _("Ask for approval"),
+        "approve": _("Approve"), "decline": _("Decline"), "respond": _("Send the response"),
+        "accept": _("Accepted"), "contest": _("Contested"), "escalate": _("Escalate"), "take_over": _("Take over"),
+        "close_unresolved": _("Close unresolved"), "withdraw": _("Withdraw"), "reopen": _("Reopen"),
+        "merge": _("Merge"),
+    }.get(event, event)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    state: CaseState | None = None
+    category: str | None = None
+    severity: Severity | None = None
+    team_id: int | None = None
+    assignee_id: int | None = None
+    sla_state: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: Case
+    clocks: list
+    # The earliest moment a running clock runs out; None when every clock is met or paused.
+    deadline: datetime | None
+    sla_state: str
+
+
+SLA_SEVERITY = ("breached", "warning", "ok", "paused", "met_late", "met")
+
+
+def queue(filters: QueueFilter, now: datetime | None = None) -> tuple[list[QueueRow], dict[CaseState, int]]:
+    """Cases matching ``filters`` (cases not closed unless a state is asked for), soonest deadline
+    first, and the number of cases in each state."""
+    now = now or now_utc()
+    query = sa.select(Case)
+    query = query.where(Case.state == filters.state) if filters.state else query.where(Case.state.in_(NOT_CLOSED))
+    for column, value in ((Case.category, filters.category), (Case.severity, filters.severity),
+                          (Case.team_id, filters.team_id), (Case.assignee_id, filters.assignee_id)):
+        if value is not None:
+            query = query.where(column == value)
+    found = list(db.session.scalars(query.order_by(Case.id)))
+    clocks = sla.clocks_for(found, now)
+    rows = []
+    for case in found:
+        running = [c.due_at for c in clocks[case.id] if c.due_at and c.state.value in ("ok", "warning", "breached")]
+        worst = min((c.state.value for c in clocks[case.id]), key=SLA_SEVERITY.index)
+        rows.append(QueueRow(case, clocks[case.id], min(running) if running else None, worst))
+    if filters.sla_state:
+        rows = [row for row in rows if row.sla_state == filters.sla_state]
+    rows.sort(key=lambda row: (row.deadline is None, row.deadline or now, row.case.id))
+    counts = dict.fromkeys(CaseState, 0)
+    counts.update({state: n for state, n in db.session.execute(sa.select(Case.state, sa.func.count()).group_by(Case.state))})
+    return rows, counts
+
+
+def required_fields(event: str) -> list[str]:
+    """Every field some transition for ``event`` needs, in table order, for the case page's forms."""
+    names = [name for t in TRANSITIONS if t.event == event for name in t.required if name != "merged_into"]
+    if "remedy" in names:
+        names.insert(names.index("remedy") + 1, "remedy_amount")
+    return list(dict.fromkeys(names))

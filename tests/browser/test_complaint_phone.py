@@ -1,0 +1,88 @@
+"""A customer files a complaint on a 320 px phone with JavaScript off and follows it to closure
+from the tracking link while an agent works the case in another browser."""
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from survey_app.extensions import db
+from survey_app.models import CaseState, Complaint
+from tests.factories import make_user
+
+pytestmark = pytest.mark.browser
+
+
+def fits_the_phone(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_complaint_from_phone_to_closure(live_app, live_server, browser):
+    with live_app.app_context():
+        make_user("agent", "agent")
+    phone = browser.new_context(viewport={"width": 320, "height": 640}, java_script_enabled=False,
+                                locale="en-GB", is_mobile=True, has_touch=True)
+    hosts = set()
+    phone.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    customer = phone.new_page()
+    customer.goto(f"{live_server}/complaints/new?lang=en")
+    assert fits_the_phone(customer)
+
+    # Sending it empty keeps us on the form with the problems marked.
+    customer.get_by_role("button", name="Send the complaint").click()
+    assert customer.locator(".has-error").count() >= 2
+
+    customer.select_option("select[name=category]", "delivery_installation")
+    customer.fill("textarea[name=description]", "The washing machine arrived with a dented door.")
+    customer.fill("input[name=location]", "North store")
+    customer.fill("input[name=phone]", "13800138000")
+    customer.check("input[name=consent_to_contact]")
+    customer.get_by_role("button", name="Send the complaint").click()
+    text = customer.content()
+    reference = re.search(r"C-\d{4}-\d{6}", text).group(0)
+    tracking = customer.locator(".link a").get_attribute("href")
+    assert "/complaints/track/" in tracking and fits_the_phone(customer)
+    tracking_path = urlsplit(tracking).path
+
+    agent = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB").new_page()
+    agent.goto(f"{live_server}/staff/login?lang=en")
+    agent.fill("input[name=username]", "agent")
+    agent.fill("input[name=password]", "password-123")
+    agent.get_by_role("button", name=re.compile("Log in", re.I)).click()
+    agent.goto(f"{live_server}/staff/cases/{reference}")
+
+    def step(name: str, **fields):
+        box = agent.locator("details", has=agent.locator("summary", has_text=name))
+        box.locator("summary").click()
+        for field, value in fields.items():
+            target = box.locator(f"[name={field}]")
+            if target.evaluate("e => e.tagName") == "SELECT":
+                target.select_option(value)
+            else:
+                target.fill(value)
+        box.get_by_role("button", name=name).click()
+        assert "Done:" in agent.content()
+
+    step("Acknowledge")
+    step("Ask the customer", message="Which delivery slot was it?")
+
+    customer.goto(f"{live_server}{tracking_path}")
+    assert "Which delivery slot was it?" in customer.content()
+    customer.fill("textarea[name=message]", "Saturday morning.")
+    customer.get_by_role("button", name="Send", exact=True).click()
+    assert "Thank you, we have it." in customer.content()
+
+    agent.reload()
+    assert "Saturday morning." in agent.content()
+    step("Send the response", root_cause="Door hit in the van", resolution_code="upheld", remedy="replacement",
+         decision="We replace the door on Tuesday.")
+
+    customer.goto(f"{live_server}{tracking_path}")
+    assert "We replace the door on Tuesday." in customer.content() and fits_the_phone(customer)
+    customer.get_by_role("button", name="Yes, I accept").click()
+    assert "Closed: you accepted our answer." in customer.content()
+    assert customer.get_by_role("link", name=re.compile("how we handled it")).count() == 1
+    assert hosts == {urlsplit(live_server).netloc}
+
+    with live_app.app_context():
+        complaint = db.session.query(Complaint).one()
+        assert complaint.case.state is CaseState.CLOSED_ACCEPTED

@@ -1,0 +1,22 @@
+"""The demo has a complaint case in every workflow state, each reached through real steps."""
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from survey_app.extensions import db
+from survey_app.models import Case, CaseEvent, CaseState
+from survey_app.services import cases
+from survey_app.services.demo import DEMO_USERS, create_demo_complaints
+from tests.factories import make_user
+
+
+def test_demo_complaints_cover_every_state(app):
+    for username, role, _password in DEMO_USERS:
+        make_user(username, role, team="front-line" if role == "agent" else None)
+    with force_locale("en"):
+        create_demo_complaints()
+    states = set(db.session.scalars(sa.select(Case.state)))
+    assert states == set(CaseState)
+    for case in db.session.scalars(sa.select(Case)):
+        projected = cases.project(cases.events_of(case))
+        assert projected["state"] is case.state, case.reference
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent)) > len(CaseState)

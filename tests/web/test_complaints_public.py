@@ -1,0 +1,150 @@
+"""The customer's complaint pages: intake with photos, errors that keep the input, the tracking
+page, accepting and contesting, and emails through the file sender."""
+import email
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import Attachment, CaseState, Complaint
+from survey_app.services import cases
+from survey_app.services.cases import Actor
+from tests.factories import make_user, put_case_in
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+FORM = {"category": "product", "description": "The kettle leaks.", "phone": "13800138000",
+        "email": "li@example.com", "consent_to_contact": "y", "location": "North store"}
+
+
+@pytest.fixture
+def mailbox(app, tmp_path):
+    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path))
+
+    def messages():
+        return [email.message_from_bytes(p.read_bytes()) for p in sorted(tmp_path.glob("*.eml"))]
+
+    return messages
+
+
+def file(client, **changes):
+    data = {**FORM, **changes}
+    return client.post("/complaints/new", data={k: v for k, v in data.items() if v is not None},
+                       headers={"Accept-Language": "en"}, content_type="multipart/form-data")
+
+
+def key_of(reply) -> str:
+    return re.search(r"/complaints/track/([0-9a-f]+)", reply.headers["Location"]).group(1)
+
+
+def test_intake_page_is_light_and_local(client):
+    reply = client.get("/complaints/new", headers={"Accept-Language": "zh"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 200 and "投诉" in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert "<script" not in html
+
+
+def test_filing_gives_reference_link_and_email(client, mailbox):
+    reply = file(client, photos=[(__import__("io").BytesIO(PNG), "leak.png")])
+    assert reply.status_code == 303
+    key = key_of(reply)
+    page = client.get(reply.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    complaint = db.session.scalar(sa.select(Complaint))
+    assert re.fullmatch(r"C-\d{4}-\d{6}", complaint.reference)
+    assert complaint.reference in page and f"/complaints/track/{key}" in page
+    assert complaint.tracking_hash != key and key not in str(complaint.tracking_hash)
+    assert [a.content_type for a in complaint.attachments] == ["image/png"]
+    [sent] = mailbox()
+    assert sent["To"] == "li@example.com" and complaint.reference in sent["Subject"]
+    assert f"/complaints/track/{key}" in sent.get_payload(decode=True).decode()
+
+
+def test_no_email_without_consent(client, mailbox):
+    assert file(client, consent_to_contact=None).status_code == 303
+    assert mailbox() == []
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"description": ""}, "description", "Tell us what happened."),
+    ({"phone": "12", "email": ""}, "phone", "not a"),
+    ({"phone": "", "email": ""}, "phone", "Give a phone number or an email address"),
+    ({"category": "weather"}, "category", "Not a valid choice"),
+])
+def test_errors_keep_what_was_typed(client, changes, field, message):
+    reply = file(client, **changes)
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422 and message in html
+    assert "North store" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
+
+
+@pytest.mark.parametrize("photos, message", [
+    ([(b"GIF89a" + b"\x00" * 10, "a.gif")], "is not a JPEG, PNG, WebP or HEIC photo"),
+    ([(b"\xff\xd8\xff" + b"\x00" * 2048, "big.jpg")], "is larger than"),
+    ([(JPEG, f"{n}.jpg") for n in range(4)], "Up to 3 photos"),
+])
+def test_photos_are_checked(app, client, photos, message):
+    import io
+
+    app.config["COMPLAINT_PHOTO_MAX_BYTES"] = 1024
+    reply = file(client, photos=[(io.BytesIO(data), name) for data, name in photos])
+    assert reply.status_code == 422 and message in reply.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
+
+
+def test_unknown_tracking_key_is_404(client):
+    assert client.get("/complaints/track/nope").status_code == 404
+
+
+def test_customer_follows_answers_and_accepts(client, mailbox):
+    key = key_of(file(client))
+    case = db.session.scalar(sa.select(Complaint)).case
+    agent = Actor.staff(make_user("agent", "agent"))
+    with client.application.test_request_context():
+        cases.transition(case, "acknowledge", agent, expected_version=case.version)
+        cases.transition(case, "ask_customer", agent, expected_version=case.version,
+                         fields={"message": "Which model is it?"})
+    page = client.get(f"/complaints/track/{key}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Which model is it?" in page and "We need some information from you" in page
+    reply = client.post(f"/complaints/track/{key}/write", data={"version": case.version, "message": "Model K2"})
+    assert reply.status_code == 303
+    db.session.expire_all()
+    assert case.state is CaseState.INVESTIGATING
+    with client.application.test_request_context():
+        cases.add_message(case, agent, "Internal: check batch 7", public=False, expected_version=case.version)
+        cases.transition(case, "respond", agent, expected_version=case.version,
+                         fields={"decision": "We replace the kettle.", "root_cause": "Bad seal",
+                                 "resolution_code": "upheld", "remedy": "replacement"})
+    page = client.get(f"/complaints/track/{key}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "We replace the kettle." in page and "Internal: check batch 7" not in page
+    assert client.post(f"/complaints/track/{key}/accept", data={"version": case.version}).status_code == 303
+    db.session.expire_all()
+    assert case.state is CaseState.CLOSED_ACCEPTED
+    page = client.get(f"/complaints/track/{key}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "/i/" in page and "Tell us how we handled it" in page
+    bodies = [m.get_payload(decode=True).decode() for m in mailbox()]
+    assert any("Which model is it?" in b for b in bodies) and any("We replace the kettle." in b for b in bodies)
+    assert not any("batch 7" in b for b in bodies)
+
+
+def test_contest_needs_a_reason_and_stale_page_is_told(client):
+    key = key_of(file(client))
+    case = put_case_in(db.session.scalar(sa.select(Complaint)).case, CaseState.RESPONDED, decision="No refund.")
+    reply = client.post(f"/complaints/track/{key}/contest", data={"version": case.version, "message": ""},
+                        headers={"Accept-Language": "en"})
+    assert reply.status_code == 422
+    reply = client.post(f"/complaints/track/{key}/contest", data={"version": case.version - 1, "message": "Unfair"},
+                        headers={"Accept-Language": "en"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 409 and "Someone else changed" in html and "Unfair" in html
+    reply = client.post(f"/complaints/track/{key}/contest", data={"version": case.version, "message": "Unfair"})
+    assert reply.status_code == 303
+    db.session.expire_all()
+    assert case.state is CaseState.INVESTIGATING
+
+
+def test_posts_need_the_csrf_token(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert file(client).status_code == 400

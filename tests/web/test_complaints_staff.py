@@ -1,0 +1,152 @@
+"""Staff case pages: access, the queue with filters and deadlines, the case page, each step,
+conflicts, notes apart from replies, attachments, reassignment, merging and staff entry."""
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import CaseState, Channel, Complaint, Team
+from tests.factories import make_complaint, make_user, put_case_in
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def filed(app):
+    with app.test_request_context():
+        return make_complaint(email="li@example.com")
+
+
+def pages(reference):
+    return ["/staff/cases/", "/staff/cases/new", f"/staff/cases/{reference}"]
+
+
+def test_case_pages_need_login(client, filed):
+    for path in pages(filed.complaint.reference):
+        reply = client.get(path)
+        assert reply.status_code == 302 and "/staff/login" in reply.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "manager", "admin"])
+def test_every_staff_role_reads_cases(client, staff, auth, filed, role):
+    auth.login(role)
+    for path in pages(filed.complaint.reference):
+        assert client.get(path).status_code == 200, path
+
+
+def test_unknown_case_is_404(client, staff, auth):
+    auth.login("agent")
+    assert client.get("/staff/cases/C-2026-999999").status_code == 404
+
+
+def test_queue_filters_counts_and_deadline_order(client, staff, auth, app):
+    with app.test_request_context():
+        early = make_complaint("product").case
+        late = make_complaint("other", phone="13900139000").case
+        put_case_in(late, CaseState.WAITING_CUSTOMER)
+        mine = make_complaint("service_attitude", phone="13700137000").case
+        mine.assignee_id = staff["agent"].id
+        db.session.commit()
+    auth.login("agent")
+    html = client.get("/staff/cases/", headers=EN).get_data(as_text=True)
+    assert html.index(early.reference) < html.index(mine.reference) < html.index(late.reference)
+    assert "received: <strong>2</strong>" in html and "waiting for the customer: <strong>1</strong>" in html
+    html = client.get("/staff/cases/?mine=1").get_data(as_text=True)
+    assert mine.reference in html and early.reference not in html
+    html = client.get("/staff/cases/?category=other&sla=paused").get_data(as_text=True)
+    assert late.reference in html and early.reference not in html
+    html = client.get("/staff/cases/?state=waiting_customer").get_data(as_text=True)
+    assert late.reference in html and mine.reference not in html
+
+
+def test_steps_notes_and_replies(client, staff, auth, filed):
+    ref = filed.complaint.reference
+    auth.login("agent")
+    page = client.get(f"/staff/cases/{ref}", headers=EN).get_data(as_text=True)
+    assert "Acknowledge" in page and "Approve" not in page
+    assert client.post(f"/staff/cases/{ref}/transition", data={"event": "acknowledge", "version": 1}).status_code == 303
+    reply = client.post(f"/staff/cases/{ref}/messages", data={"version": 2, "body": "Batch 7 suspect",
+                                                              "attachment": [(io.BytesIO(PNG), "seal.png")]},
+                        content_type="multipart/form-data")
+    assert reply.status_code == 303
+    client.post(f"/staff/cases/{ref}/messages", data={"version": 3, "body": "We are on it", "public": "y"})
+    page = client.get(f"/staff/cases/{ref}", headers=EN).get_data(as_text=True)
+    assert 'class="internal"' in page and "Batch 7 suspect" in page and "seal.png" in page
+    tracking = client.get(f"/complaints/track/{filed.tracking_key}").get_data(as_text=True)
+    assert "We are on it" in tracking and "Batch 7" not in tracking
+    complaint = db.session.scalar(sa.select(Complaint))
+    attachment = complaint.attachments[0]
+    download = client.get(f"/staff/cases/{ref}/attachments/{attachment.id}")
+    assert download.status_code == 200 and download.data == PNG and download.mimetype == "image/png"
+
+
+def test_missing_fields_and_stale_version_keep_typed_text(client, staff, auth, filed):
+    ref = filed.complaint.reference
+    put_case_in(filed.case, CaseState.INVESTIGATING)
+    version = filed.case.version
+    auth.login("agent")
+    reply = client.post(f"/staff/cases/{ref}/transition", headers=EN,
+                        data={"event": "respond", "version": version, "decision": "We repair the kettle."})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422 and "Required." in html and "We repair the kettle." in html
+    reply = client.post(f"/staff/cases/{ref}/transition", headers=EN,
+                        data={"event": "wait_internal", "version": version - 1, "message": "Asked the depot"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 409 and "Someone else changed" in html and "Asked the depot" in html
+    db.session.expire_all()
+    assert filed.case.state is CaseState.INVESTIGATING
+
+
+def test_refused_step_is_409(client, staff, auth, filed):
+    auth.login("agent")
+    reply = client.post(f"/staff/cases/{filed.complaint.reference}/transition",
+                        data={"event": "approve", "version": 1}, headers=EN)
+    assert reply.status_code == 409 and "cannot be done" in reply.get_data(as_text=True)
+
+
+def test_reassign_is_for_supervisors(client, staff, auth, filed):
+    ref = filed.complaint.reference
+    team = Team(name="returns")
+    db.session.add(team)
+    db.session.commit()
+    auth.login("agent")
+    assert client.post(f"/staff/cases/{ref}/assign", data={"version": 1, "team": team.id}).status_code == 403
+    auth.logout()
+    auth.login("supervisor")
+    reply = client.post(f"/staff/cases/{ref}/assign",
+                        data={"version": 1, "team": team.id, "assignee": staff["agent"].id})
+    assert reply.status_code == 303
+    db.session.expire_all()
+    assert filed.case.team_id == team.id and filed.case.assignee_id == staff["agent"].id
+
+
+def test_merge_from_the_case_page(client, staff, auth, app, filed):
+    with app.test_request_context():
+        duplicate = make_complaint(email="li@example.com")
+    assert duplicate.complaint.possible_duplicate_of_id == filed.complaint.id
+    auth.login("agent")
+    page = client.get(f"/staff/cases/{duplicate.complaint.reference}", headers=EN).get_data(as_text=True)
+    assert "Possible duplicate of" in page and f'value="{filed.complaint.reference}"' in page
+    reply = client.post(f"/staff/cases/{duplicate.complaint.reference}/merge",
+                        data={"version": duplicate.case.version, "into": filed.complaint.reference})
+    assert reply.status_code == 303
+    db.session.expire_all()
+    assert duplicate.case.state is CaseState.MERGED
+    reply = client.post(f"/staff/cases/{filed.complaint.reference}/merge",
+                        data={"version": filed.case.version, "into": "C-0000-000000"}, headers=EN)
+    assert reply.status_code == 422
+
+
+def test_staff_enter_a_phone_complaint(client, staff, auth):
+    auth.login("agent")
+    data = {"channel": "phone", "category": "service_attitude", "severity": "high",
+            "description": "Rude cashier", "phone": "13800138000"}
+    reply = client.post("/staff/cases/new", data={**data, "phone": ""}, headers=EN)
+    assert reply.status_code == 422 and "Rude cashier" in reply.get_data(as_text=True)
+    reply = client.post("/staff/cases/new", data=data)
+    assert reply.status_code == 303
+    complaint = db.session.scalar(sa.select(Complaint))
+    assert complaint.channel is Channel.PHONE and complaint.entered_by_id == staff["agent"].id
+    assert complaint.case.severity.value == "high"
