@@ -13,7 +13,7 @@ export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 # The job worker runs beside the web server and stops with it.
 run: setup demo
 	@trap 'kill 0' EXIT INT TERM; \
-	$(VENV)/bin/huey_consumer survey_app.worker.huey --workers 2 --logfile instance/worker.log --quiet & \
+	$(VENV)/bin/huey_consumer survey_app.worker.huey --workers 2 --delay 0.1 --max-delay 1 --logfile instance/worker.log --quiet & \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 setup: venv translations db

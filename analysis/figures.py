@@ -34,10 +34,15 @@ def _positions(model) -> dict[str, tuple[float, float]]:
     return out
 
 
-def path_diagram(results, bootstrap=None, title: str = "Structural model") -> go.Figure:
+def _label(labels, name: str) -> str:
+    return (labels or {}).get(name, name)
+
+
+def path_diagram(results, bootstrap=None, title: str = "Structural model", labels=None) -> go.Figure:
     """Constructs as nodes (with R²) and paths as arrows labelled with their coefficients.
 
     With a bootstrap, a path whose interval excludes zero is drawn solid, otherwise dashed.
+    ``labels`` maps construct names to the text shown (e.g. in the reader's language).
     """
     model = results.model
     pos = _positions(model)
@@ -57,11 +62,11 @@ def path_diagram(results, bootstrap=None, title: str = "Structural model") -> go
         # Labels sit short of the middle, so crossing paths do not stack theirs on one point.
         fig.add_annotation(x=x0 + 0.4 * (x1 - x0), y=y0 + 0.4 * (y1 - y0), text=f"{results.paths[key]:.2f}",
                            showarrow=False, bgcolor="white", font=dict(size=12))
-    labels = [f"{name}<br>R²={r2[name]:.2f}" if name in r2.index else name
-              for name in model.names]
+    texts = [f"{_label(labels, name)}<br>R²={r2[name]:.2f}" if name in r2.index else _label(labels, name)
+             for name in model.names]
     fig.add_trace(go.Scatter(x=[pos[n][0] for n in model.names],
                              y=[pos[n][1] for n in model.names], mode="markers+text",
-                             text=labels, textposition="middle center", marker=NODE,
+                             text=texts, textposition="middle center", marker=NODE,
                              textfont=dict(size=11),
                              hoverinfo="text", showlegend=False))
     fig.update_layout(title=title, plot_bgcolor="white", margin=dict(l=20, r=20, t=50, b=20),
@@ -69,7 +74,8 @@ def path_diagram(results, bootstrap=None, title: str = "Structural model") -> go
     return fig
 
 
-def index_bars(results, bootstrap=None, title: str = "Satisfaction index (0-100)") -> go.Figure:
+def index_bars(results, bootstrap=None, title: str = "Satisfaction index (0-100)", labels=None,
+               axis_title: str = "index") -> go.Figure:
     """One bar per construct index, with the bootstrap interval as error bars when given."""
     index = results.index
     error = None
@@ -77,15 +83,17 @@ def index_bars(results, bootstrap=None, title: str = "Satisfaction index (0-100)
         table = bootstrap.tables["index"].loc[index.index]
         error = dict(type="data", symmetric=False, array=(table["ci_high"] - index).tolist(),
                      arrayminus=(index - table["ci_low"]).tolist())
-    fig = go.Figure(go.Bar(x=list(index.index), y=index.tolist(), error_y=error,
+    fig = go.Figure(go.Bar(x=[_label(labels, n) for n in index.index], y=index.tolist(), error_y=error,
                            text=[f"{v:.1f}" for v in index], textposition="outside",
                            marker_color="#2f5d9b"))
-    fig.update_layout(title=title, yaxis=dict(range=[0, 100], title="index"),
+    fig.update_layout(title=title, yaxis=dict(range=[0, 100], title=axis_title),
                       plot_bgcolor="white")
     return fig
 
 
-def ipma_map(ipma, level: str = "constructs", title: str | None = None) -> go.Figure:
+def ipma_map(ipma, level: str = "constructs", title: str | None = None, labels=None,
+             axis_titles: tuple[str, str] = ("importance (total effect, index points per point)",
+                                             "performance (0-100)")) -> go.Figure:
     """Importance-performance map: importance (total effect) against performance (0-100).
 
     Dashed lines at the mean importance and mean performance split the map into quadrants;
@@ -94,11 +102,10 @@ def ipma_map(ipma, level: str = "constructs", title: str | None = None) -> go.Fi
     table = ipma.constructs if level == "constructs" else ipma.items
     fig = go.Figure(go.Scatter(x=table["importance"].tolist(),
                                y=table["performance"].tolist(), mode="markers+text",
-                               text=list(table.index), textposition="top center",
+                               text=[_label(labels, n) for n in table.index], textposition="top center",
                                marker=dict(size=12, color="#2f5d9b")))
     fig.add_vline(x=float(np.mean(table["importance"])), line_dash="dash", line_color="#999")
     fig.add_hline(y=float(np.mean(table["performance"])), line_dash="dash", line_color="#999")
     fig.update_layout(title=title or f"Importance-performance map: {ipma.target}",
-                      xaxis_title="importance (total effect, index points per point)",
-                      yaxis_title="performance (0-100)", plot_bgcolor="white")
+                      xaxis_title=axis_titles[0], yaxis_title=axis_titles[1], plot_bgcolor="white")
     return fig

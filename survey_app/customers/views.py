@@ -6,14 +6,17 @@ from flask_wtf import FlaskForm
 
 from ..auth.access import role_required
 from ..extensions import db
-from ..models import AuditAction, ConsentSource, Customer, CustomerMerge, DuplicateCandidate, Role
+from ..i18n import current_language
+from ..models import AuditAction, ConsentSource, Customer, CustomerMerge, DuplicateCandidate, Job, Role
 from ..services import audit, consent, customer_pages, customers, merges
-from ..services.customer_import import import_customers
+from ..services.customer_import import check_columns, import_customers_job
 from ..services.errors import Conflict, InvalidInput
+from ..services.jobs import create_job
 from .forms import (CHANNEL_LABELS, PURPOSE_LABELS, ConsentForm, ImportCustomersForm, MergeForm, NoteForm, RemovalForm,
                     SearchForm)
 
 bp = Blueprint("customers", __name__)
+IMPORT_JOB = "customer_import"
 
 
 @bp.get("/")
@@ -165,17 +168,33 @@ def undo(merge_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 @role_required(Role.SUPERVISOR)
 def upload():
-    """Import customers from a CSV file and show what became of every row."""
+    """Start importing a customer CSV in the background and show its progress."""
     form = ImportCustomersForm()
     if not form.validate_on_submit():
         return render_template("customers/import.html", form=form), 422 if form.errors else 200
     text = form.file.data.read().decode("utf-8-sig", errors="replace")
     try:
-        report = import_customers(text, region=current_app.config["DEFAULT_PHONE_REGION"])
+        check_columns(text)
     except InvalidInput as error:
         form.file.errors.append(str(error))
         return render_template("customers/import.html", form=form), 422
-    return render_template("customers/import_report.html", report=report)
+    record = create_job(IMPORT_JOB, created_by_id=current_user.id)
+    import_customers_job(record.id, text, current_app.config["DEFAULT_PHONE_REGION"], current_language())
+    return redirect(url_for("customers.import_result", job_id=record.id), code=303)
+
+
+@bp.get("/import/<job_id>")
+@role_required(Role.SUPERVISOR)
+def import_result(job_id: str):
+    """The import's progress while it runs, then what became of every row.
+
+    :raise 404: for another kind of job, or an import another staff member started (admins see all).
+    """
+    record = db.get_or_404(Job, job_id)
+    if record.kind != IMPORT_JOB or (record.created_by_id != current_user.id
+                                     and not current_user.role.at_least(Role.ADMIN)):
+        abort(404)
+    return render_template("customers/import_report.html", job=record, report=(record.result or {}).get("report"))
 
 
 @bp.get("/audit")

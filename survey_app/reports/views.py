@@ -12,6 +12,7 @@ from analysis import figures
 
 from ..auth.access import role_required
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Job, Role
 from ..services import reports, surveys
 from ..services.errors import InvalidInput, NotFound
@@ -39,15 +40,22 @@ def survey_report(slug: str):
     except InvalidInput as error:
         return render_template("errors/error.html", title=_("Unknown filter"), message=str(error)), 400
     report = reports.build_report(survey, flt)
+    instrument = instrument_of(survey.instrument_version)
+    labels = {c.id: c.name.get(current_language()) for c in instrument.constructs}
     charts = {}
     if report.fit is not None:
+        ipma = report.fit.ipma()
+        target = labels.get(ipma.target, ipma.target)
         charts = {
-            "index": _chart(figures.index_bars(report.fit, title=_("Satisfaction index (0-100)"))),
-            "paths": _chart(figures.path_diagram(report.fit, title=_("Structural model"))),
-            "ipma": _chart(figures.ipma_map(report.fit.ipma())),
+            "index": _chart(figures.index_bars(report.fit, title=_("Satisfaction index (0-100)"), labels=labels,
+                                               axis_title=_("Index"))),
+            "paths": _chart(figures.path_diagram(report.fit, title=_("Structural model"), labels=labels)),
+            "ipma": _chart(figures.ipma_map(ipma, title=_("Importance-performance map: %(target)s", target=target),
+                                            labels=labels, axis_titles=(_("Importance (index points per point)"),
+                                                                        _("Performance (0-100)")))),
         }
     return render_template(
-        "reports/survey.html", survey=survey, instrument=instrument_of(survey.instrument_version),
+        "reports/survey.html", survey=survey, instrument=instrument, labels=labels,
         report=report, charts=charts, action_form=FlaskForm(), filter_args=request.args,
         resamples=BOOTSTRAP_RESAMPLES,
     )
@@ -99,8 +107,10 @@ def bootstrap_result(slug: str, job_id: str):
     record = db.get_or_404(Job, job_id)
     if record.kind != "bootstrap" or (record.result and record.result.get("survey") != slug):
         abort(404)
+    instrument = instrument_of(survey.instrument_version)
     return render_template("reports/bootstrap.html", survey=survey, job=record,
-                           result=(record.result or {}).get("bootstrap"))
+                           result=(record.result or {}).get("bootstrap"),
+                           labels={c.id: c.name.get(current_language()) for c in instrument.constructs})
 
 
 @bp.get("/plotly.min.js")

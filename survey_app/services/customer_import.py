@@ -4,6 +4,7 @@ Columns: name, phone, email, reference, the value columns (annual_spend or reven
 first_purchase_on, purchase_count) and any other column as a segment. Importing the same file
 twice creates nothing new. Rows are matched in chunks with the rules of
 :func:`services.customers.resolve_customer`, with the customers a chunk can touch loaded at once.
+Staff uploads run as a background job that reports its progress after every chunk.
 """
 import csv
 import io
@@ -11,11 +12,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..extensions import db
+from ..jobs.queue import job
 from .customers import (ContactKeys, CustomerValues, PreloadedLookup, match_customer, queue_duplicates)
 from .errors import InvalidInput
+from .jobs import Progress, run_job
 
 CONTACT_COLUMNS = ("name", "phone", "email", "reference")
 VALUE_COLUMNS = {
@@ -56,17 +60,19 @@ class _Row:
     values: CustomerValues
 
 
-def import_customers(csv_text: str, *, region: str | None = None) -> CustomerImport:
-    """Find or create one customer per row. Commits once at the end.
+def import_customers(csv_text: str, *, region: str | None = None, progress: Progress | None = None) -> CustomerImport:
+    """Find or create one customer per row, calling ``progress(fraction, message)`` after each chunk.
+
+    Commits after every chunk, so a long import holds no write lock for long (SQLite) and its
+    progress can be written beside it; after a failure, importing the file again picks up where
+    it stopped, since the rows already imported only match.
 
     :raise InvalidInput: when the file has no phone, email or reference column.
     """
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-    if not set(header) & {"phone", "email", "reference"}:
-        raise InvalidInput(_("The file needs a phone, email or reference column."))
-    reader.fieldnames = header
+    reader.fieldnames = header = _columns(reader.fieldnames)
     segment_names = [name for name in header if name and name not in CONTACT_COLUMNS and name not in VALUE_COLUMNS]
+    total = _count_rows(csv_text) if progress else 0
     report = CustomerImport()
     chunk: list[_Row] = []
     for line, raw in enumerate(reader, start=2):
@@ -76,11 +82,41 @@ def import_customers(csv_text: str, *, region: str | None = None) -> CustomerImp
         except InvalidInput as error:
             report.rejected.append(RejectedRow(line, str(error)))
         if len(chunk) >= CHUNK:
-            _resolve_chunk(chunk, report)
+            _resolve_chunk(chunk, report, progress, total)
             chunk = []
-    _resolve_chunk(chunk, report)
-    db.session.commit()
+    _resolve_chunk(chunk, report, progress, total)
     return report
+
+
+def check_columns(csv_text: str) -> None:
+    """Check a file before it is queued.
+
+    :raise InvalidInput: when there is no phone, email or reference column to match rows on.
+    """
+    _columns(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))).fieldnames)
+
+
+def _columns(names: list[str] | None) -> list[str]:
+    header = [(name or "").strip().lower() for name in names or []]
+    if not set(header) & {"phone", "email", "reference"}:
+        raise InvalidInput(_("The file needs a phone, email or reference column."))
+    return header
+
+
+@job
+def import_customers_job(job_id: str, csv_text: str, region: str | None, language: str) -> None:
+    """Background job: a staff upload, with rejection reasons in the uploader's language."""
+
+    def work(progress):
+        with force_locale(language):
+            return {"report": import_customers(csv_text, region=region, progress=progress).to_dict()}
+
+    run_job(job_id, work)
+
+
+def _count_rows(csv_text: str) -> int:
+    """Data rows as the importer counts them (blank lines are not rows; quoted cells may span lines)."""
+    return max(sum(1 for row in csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))) if row) - 1, 1)
 
 
 def _parse(line: int, raw: dict, segment_names: list[str], region: str | None) -> _Row:
@@ -115,9 +151,7 @@ def _value(target: str, text: str):
         raise InvalidInput(_("%(value)s is not a valid %(field)s.", value=text, field=labels[target])) from None
 
 
-def _resolve_chunk(chunk: list[_Row], report: CustomerImport) -> None:
-    if not chunk:
-        return
+def _resolve_chunk(chunk: list[_Row], report: CustomerImport, progress: Progress | None, total: int) -> None:
     lookup = PreloadedLookup((row.keys, row.name) for row in chunk)
     pending_by_row = []
     for row in chunk:
@@ -129,3 +163,6 @@ def _resolve_chunk(chunk: list[_Row], report: CustomerImport) -> None:
         pending_by_row.append(pending)
     db.session.flush()
     report.review += sum(1 for pending in pending_by_row if pending and queue_duplicates(pending))
+    db.session.commit()
+    if progress:
+        progress(report.read / total, _("%(done)d of %(total)d rows", done=report.read, total=total))

@@ -1,9 +1,16 @@
-"""Exports of submitted responses: one row per response, one column per item, CSV or XLSX."""
+"""Exports of submitted responses: one row per response, one column per item, CSV or XLSX.
+
+A cell holds the answer, the code ``dk`` for "don't know", or nothing when the question was not
+shown or not answered, so an analyst can tell a refusal to judge from a skipped question.
+"""
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from ..extensions import db
@@ -12,11 +19,18 @@ from .datasets import load_dataset
 from .instruments import instrument_of
 
 
+DONT_KNOW_CODE = "dk"
+
+
 @dataclass
 class Table:
+    """Rows of an export; ``codes`` explains the codes the cells use, as (code, meaning) pairs."""
+
     header: list[str]
     labels: list[str] | None
     rows: list[list]
+    codes: list[tuple[str, str]] = field(default_factory=list)
+    code_header: tuple[str, str] = ("code", "meaning")
 
 
 def response_table(survey: Survey, *, labels: bool = False, language: str = "en") -> Table:
@@ -35,21 +49,34 @@ def response_table(survey: Survey, *, labels: bool = False, language: str = "en"
         answers = data.answers[index]
         rows.append([
             response_id,
-            data.submitted_at[index].isoformat(timespec="seconds"),
+            data.submitted_at[index],
             data.waves[index] or "",
             *(data.segments[index].get(name, "") for name in segment_names),
-            *("" if answers.get(i) is None else answers.get(i) for i in item_ids),
-            *(_cell(answers.get(q)) for q in question_ids),
+            *(_cell(instrument, e, answers) for e in item_ids + question_ids),
         ])
-    return Table(header, label_row, rows)
+    with force_locale(language):
+        codes = [(DONT_KNOW_CODE, _("Don't know: the respondent chose \"Don't know\".")),
+                 ("", _("Empty: the question was not shown to the respondent, or not answered."))]
+        code_header = (_("Code"), _("Meaning"))
+    return Table(header, label_row, rows, codes, code_header)
 
 
-def _cell(value):
-    if value is None:
+def _cell(instrument, element_id: str, answers: dict):
+    """The export cell of one answer: "don't know" is stored as null under a present key."""
+    if element_id not in answers or not instrument.visible(element_id, answers):
         return ""
+    value = answers[element_id]
+    if value is None:
+        scale = getattr(instrument.element(element_id), "scale", None)
+        return DONT_KNOW_CODE if getattr(scale, "dont_know", False) else ""
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
     return value
+
+
+def _utc(moment: datetime) -> datetime:
+    """``moment`` in UTC without its zone: Excel cells have no time zone."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def as_csv(table: Table) -> str:
@@ -58,18 +85,27 @@ def as_csv(table: Table) -> str:
     writer.writerow(table.header)
     if table.labels:
         writer.writerow(table.labels)
-    writer.writerows(table.rows)
+    for row in table.rows:
+        writer.writerow([_csv_value(value) for value in row])
     return out.getvalue()
+
+
+def _csv_value(value):
+    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
 
 
 def as_xlsx(table: Table) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("responses")
-    sheet.append(table.header)
+    sheet.append([f"{name} (UTC)" if name == "submitted_at" else name for name in table.header])
     if table.labels:
         sheet.append(table.labels)
     for row in table.rows:
-        sheet.append(row)
+        sheet.append([_utc(value) if isinstance(value, datetime) else value for value in row])
+    codes = workbook.create_sheet("codes")
+    codes.append(list(table.code_header))
+    for code, meaning in table.codes:
+        codes.append([code, meaning])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

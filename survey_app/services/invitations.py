@@ -58,6 +58,8 @@ def import_invitations(
     now = now or now_utc()
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    if not any(header):
+        raise InvalidInput(_("The file is empty: it needs a header row (name, phone, email, reference) and one row per customer."))
     if not set(header) & {"phone", "email", "reference"}:
         raise InvalidInput(_("The file needs a phone, email or reference column."))
     reader.fieldnames = header

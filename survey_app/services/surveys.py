@@ -28,26 +28,20 @@ class SurveySpec:
     anonymous_link: bool = True
 
 
+# The respondent page reads these from its own address and form, so a segment field of the same
+# name would be overwritten by them (or overwrite them); ``seg_`` prefixes segment fields in its form.
+RESERVED_SEGMENT_NAMES = frozenset({"lang", "page", "form_key", "next", "back", "csrf_token"})
+RESERVED_SEGMENT_PREFIX = "seg_"
+
+
 def publish_survey(spec: SurveySpec) -> Survey:
     """Publish a survey pinned to an exact instrument version.
 
-    :raise InvalidInput: for a bad slug, dates in the wrong order or no language.
-    :raise InvalidInput: also when the slug is taken.
+    :raise InvalidInput: with every field error of :func:`spec_errors`.
     """
-    errors = {}
-    if not SLUG_PATTERN.match(spec.slug):
-        errors["slug"] = _("Use 2 to 63 lower-case letters, digits and hyphens.")
-    if not spec.languages:
-        errors["languages"] = _("Choose at least one language.")
-    if spec.opens_at and spec.closes_at and spec.closes_at <= spec.opens_at:
-        errors["closes_at"] = _("The survey must close after it opens.")
-    names = [name for name, _day in spec.waves]
-    if len(set(names)) != len(names):
-        errors["waves"] = _("A wave with this name exists already.")
+    errors = spec_errors(spec)
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), errors)
-    if db.session.scalar(sa.select(Survey.id).where(Survey.slug == spec.slug)):
-        raise InvalidInput(_("Please correct the marked fields."), {"slug": _("This address is taken.")})
     survey = Survey(
         title=spec.title.strip(),
         slug=spec.slug,
@@ -66,9 +60,38 @@ def publish_survey(spec: SurveySpec) -> Survey:
     return survey
 
 
+def spec_errors(spec: SurveySpec) -> dict[str, str]:
+    """Every rule ``spec`` breaks, by form field: slug, languages, dates, waves, segment fields."""
+    errors = {}
+    if not SLUG_PATTERN.match(spec.slug):
+        errors["slug"] = _("Use 2 to 63 lower-case letters, digits and hyphens.")
+    elif db.session.scalar(sa.select(Survey.id).where(Survey.slug == spec.slug)):
+        errors["slug"] = _("This address is taken.")
+    if not spec.languages:
+        errors["languages"] = _("Choose at least one language.")
+    if spec.opens_at and spec.closes_at and spec.closes_at <= spec.opens_at:
+        errors["closes_at"] = _("The survey must close after it opens.")
+    names = [name for name, _day in spec.waves]
+    if len(set(names)) != len(names):
+        errors["waves"] = _("A wave with this name exists already.")
+    reserved = [name for name in spec.segment_fields if is_reserved_segment_name(name)]
+    if reserved:
+        errors["segments"] = _("The field name %(name)s is used by the survey page itself (lang, page, form_key, next, back, "
+                                 "csrf_token and names starting with seg_); choose another.", name=reserved[0])
+    return errors
+
+
+def is_reserved_segment_name(name: str) -> bool:
+    return name in RESERVED_SEGMENT_NAMES or name.startswith(RESERVED_SEGMENT_PREFIX)
+
+
 def add_wave(survey: Survey, name: str, opens_on: date) -> Wave:
+    """Add a wave of fieldwork to ``survey``.
+
+    :raise InvalidInput: naming the field, when the survey has a wave of this name already.
+    """
     if any(w.name == name for w in survey.waves):
-        raise Conflict(_("A wave with this name exists already."))
+        raise InvalidInput(_("Please correct the marked fields."), {"name": _("A wave with this name exists already.")})
     wave = Wave(name=name, opens_on=opens_on)
     survey.waves.append(wave)
     db.session.commit()

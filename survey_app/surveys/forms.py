@@ -1,9 +1,10 @@
 """Staff forms for publishing surveys and importing invitations."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -36,6 +37,20 @@ class ImportInvitationsForm(FlaskForm):
     wave = SelectField(_l("Wave"), coerce=int)
 
 
+class DayField(DateField):
+    """A date field whose message for a date it cannot read is worded by us and translated."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Write the day as a date like 2026-03-01.")) from None
+
+
 class WaveForm(FlaskForm):
-    name = StringField(_l("Wave name"), validators=[DataRequired(), Length(max=64)])
-    opens_on = DateField(_l("First day"), validators=[DataRequired()])
+    name = StringField(_l("Wave name"), validators=[
+        DataRequired(_l("Give the wave a name.")),
+        Length(max=64, message=_l("Keep the wave name to %(max)d characters or fewer.")),
+    ])
+    # InputRequired, not DataRequired: a date that cannot be read gets the date's own message only.
+    opens_on = DayField(_l("First day"), validators=[InputRequired(_l("Give the first day of the wave."))])

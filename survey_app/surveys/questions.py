@@ -118,6 +118,9 @@ def page_values(instrument: Instrument, page_index: int, form: PageForm, earlier
             # A refused answer is neither stored nor converted; the page shows it again to fix.
             errors[element_id] = field.errors[0]
             continue
+        if _is_scale(element) and not element.required and field.data in (None, "", "None"):
+            # Left unanswered, so no key: only "don't know" is stored as null.
+            continue
         value = _stored_value(element, field.data)
         values[element_id] = value
         answers_so_far[element_id] = value

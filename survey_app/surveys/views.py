@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 
 from ..auth.access import role_required
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Role, Survey, SurveyStatus, Wave
 from ..models.base import now_utc
 from ..services import exports, invitations, surveys
@@ -32,14 +33,19 @@ def new():
     versions = {str(v.id): v for v in available_instruments()}
     form = PublishSurveyForm()
     form.instrument.choices = [(key, f"{v.instrument_id} {v.version}") for key, v in versions.items()]
-    if form.validate_on_submit():
+    if form.is_submitted():
+        # The form's own checks and the survey rules run together, so one submission shows
+        # every field to correct.
+        form_valid = form.validate()
         try:
-            survey = surveys.publish_survey(spec_from_form(form, versions[form.instrument.data]))
+            spec = spec_from_form(form, versions.get(form.instrument.data))
         except InvalidInput as error:
             _show_field_errors(form, error)
         else:
-            flash(_("Survey published."), "success")
-            return redirect(url_for("surveys.detail", slug=survey.slug))
+            if form_valid:
+                survey = surveys.publish_survey(spec)
+                flash(_("Survey published."), "success")
+                return redirect(url_for("surveys.detail", slug=survey.slug))
     return render_template("surveys/new.html", form=form), 422 if form.errors else 200
 
 
@@ -47,43 +53,57 @@ def new():
 @role_required(Role.MANAGER)
 def detail(slug: str):
     """One survey: its links, waves, counts and actions."""
-    survey = _survey(slug)
-    return render_template(
-        "surveys/detail.html", survey=survey, instrument=instrument_of(survey.instrument_version),
-        counts=exports.response_counts(survey), action_form=FlaskForm(), import_form=_import_form(survey),
-        wave_form=WaveForm(), public_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/"),
-    )
+    return _detail_page(_survey(slug), WaveForm())
 
 
 @bp.post("/<slug>/status")
 @role_required(Role.MANAGER)
 def change_status(slug: str):
-    """Pause, resume or close a survey."""
+    """Pause, resume or close a survey; closing needs the confirmation page's ``confirm``."""
     survey = _survey(slug)
     try:
-        surveys.change_status(survey, SurveyStatus(request.form.get("status", "")))
-    except (ValueError, Conflict) as error:
-        flash(str(error) if isinstance(error, Conflict) else _("Unknown status."), "error")
+        status = SurveyStatus(request.form.get("status", ""))
+    except ValueError:
+        flash(_("Unknown status."), "error")
+        return redirect(url_for("surveys.detail", slug=slug), code=303)
+    if status is SurveyStatus.CLOSED and request.form.get("confirm") != "1":
+        return redirect(url_for("surveys.confirm_close", slug=slug), code=303)
+    try:
+        surveys.change_status(survey, status)
+    except Conflict as error:
+        flash(str(error), "error")
         return redirect(url_for("surveys.detail", slug=slug), code=303)
     flash(_("The survey is now %(status)s.", status=surveys.status_label(survey.status)), "success")
     return redirect(url_for("surveys.detail", slug=slug), code=303)
 
 
+@bp.get("/<slug>/close")
+@role_required(Role.MANAGER)
+def confirm_close(slug: str):
+    """Say what closing a survey does before it is done; closing cannot be undone."""
+    survey = _survey(slug)
+    if survey.status is SurveyStatus.CLOSED:
+        flash(_("The survey is closed already."), "info")
+        return redirect(url_for("surveys.detail", slug=slug))
+    return render_template("surveys/close.html", survey=survey, counts=exports.response_counts(survey),
+                           action_form=FlaskForm())
+
+
 @bp.post("/<slug>/waves")
 @role_required(Role.MANAGER)
 def add_wave(slug: str):
-    """Start a new wave of fieldwork."""
+    """Start a new wave of fieldwork; a refused wave shows the survey again with what was typed."""
     survey = _survey(slug)
     form = WaveForm()
     if form.validate_on_submit():
         try:
             surveys.add_wave(survey, form.name.data.strip(), form.opens_on.data)
+        except InvalidInput as error:
+            _show_field_errors(form, error)
+        else:
             flash(_("Wave added."), "success")
-        except Conflict as error:
-            flash(str(error), "error")
-    else:
-        flash(_("Give the wave a name and a first day."), "error")
-    return redirect(url_for("surveys.detail", slug=slug), code=303)
+            return redirect(url_for("surveys.detail", slug=slug), code=303)
+    return _detail_page(survey, form), 422
 
 
 @bp.post("/<slug>/invitations")
@@ -125,8 +145,7 @@ def export_invitation_links(slug: str):
 def export_responses(slug: str, fmt: str):
     """Download submitted responses as CSV or XLSX; ?labels=1 adds the question texts as a row."""
     survey = _survey(slug)
-    table = exports.response_table(survey, labels=request.args.get("labels") == "1",
-                                   language=request.args.get("lang", "en"))
+    table = exports.response_table(survey, labels=request.args.get("labels") == "1", language=current_language())
     if fmt == "csv":
         return _download(exports.as_csv(table).encode("utf-8-sig"), f"{slug}-responses.csv", "text/csv")
     if fmt == "xlsx":
@@ -143,6 +162,14 @@ def _survey(slug: str) -> Survey:
         abort(404)
 
 
+def _detail_page(survey: Survey, wave_form: WaveForm) -> str:
+    return render_template(
+        "surveys/detail.html", survey=survey, instrument=instrument_of(survey.instrument_version),
+        counts=exports.response_counts(survey), action_form=FlaskForm(), import_form=_import_form(survey),
+        wave_form=wave_form, public_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/"),
+    )
+
+
 def _import_form(survey: Survey) -> ImportInvitationsForm:
     form = ImportInvitationsForm()
     form.wave.choices = [(w.id, w.name) for w in survey.waves] or [(0, "-")]
@@ -150,9 +177,10 @@ def _import_form(survey: Survey) -> ImportInvitationsForm:
 
 
 def _show_field_errors(form, error: InvalidInput) -> None:
+    """Put the service's messages next to their fields; a field the form refused keeps its own."""
     for name, message in error.field_errors.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
+        if name in form and not form[name].errors:
+            form[name].errors = [message]
     if not error.field_errors:
         flash(str(error), "error")
 

@@ -68,6 +68,22 @@ def test_rows_across_chunks_find_each_other(app, monkeypatch):
     assert (report.read, report.created, report.matched) == (14, 7, 7) and count(Customer) == 7
 
 
+def test_progress_is_reported_after_every_chunk_with_the_rows_committed(app, monkeypatch):
+    monkeypatch.setattr(customer_import, "CHUNK", 2)
+    seen = []
+
+    def progress(fraction, message):
+        # Each chunk is committed before its progress is written, so another connection sees it.
+        with db.engine.connect() as other:
+            stored = other.scalar(sa.select(sa.func.count()).select_from(Customer))
+        seen.append((round(fraction, 2), message, stored))
+
+    rows = "\n".join(f"P{i},1380013{i:04d}" for i in range(4))
+    report = import_customers(f"name,phone\n\n{rows}\nBad,123\n", progress=progress)
+    assert (report.read, report.created, len(report.rejected)) == (5, 4, 1)
+    assert seen == [(0.4, "2 of 5 rows", 2), (0.8, "4 of 5 rows", 4), (1.0, "5 of 5 rows", 4)]
+
+
 def test_import_matches_existing_customers_and_fills_keys(app):
     import_customers("name,phone\nLi Lei,13800138000\n")
     report = import_customers("phone,email,revenue\n13800138000,li@example.com,99\n")

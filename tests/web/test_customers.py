@@ -4,14 +4,18 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from survey_app.extensions import db
+from huey.storage import MemoryStorage
+
+from survey_app.extensions import db, huey
 from survey_app.models import (AuditAction, AuditEntry, ConsentRecord, Customer, CustomerMerge, DuplicateCandidate,
-                               DuplicateStatus, Response, ResponseStatus)
+                               DuplicateStatus, Job, JobStatus, Response, ResponseStatus)
 from survey_app.models.base import now_utc
+from survey_app.services import customer_import
 from survey_app.services.customers import ContactKeys, resolve_customer
 from survey_app.services.invitations import issue_invitation
+from survey_app.services.jobs import create_job
 from survey_app.services.responses import new_form_key
-from tests.factories import make_survey
+from tests.factories import make_survey, make_user
 
 
 def customer(phone=None, email=None, name="Li Lei", reference=None):
@@ -141,23 +145,80 @@ def test_merge_needs_a_choice(client, staff, auth, duplicates):
     assert reply.status_code == 422 and "typed" in reply.get_data(as_text=True)
 
 
-def upload(client, text):
+def upload(client, text, **options):
     return client.post("/staff/customers/import", data={"file": (io.BytesIO(text.encode()), "customers.csv")},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", **options)
 
 
 def test_import_page_twice_gives_the_same_customers(client, staff, auth):
     auth.login("supervisor")
     text = "name,phone,email\nLi Lei,13800138000,\nLi Lei 2,13800138001,\nBad,123,\n"
-    html = upload(client, text).get_data(as_text=True)
+    html = upload(client, text, follow_redirects=True).get_data(as_text=True)
     assert "Rows read: 3" in html and "Customers created: 2" in html and "Sent to review: 0" in html
     assert "123 is not a valid phone number." in html
-    html = upload(client, text).get_data(as_text=True)
+    html = upload(client, text, follow_redirects=True).get_data(as_text=True)
     assert "Customers created: 0" in html and "Matched to existing customers: 2" in html
     assert db.session.scalar(sa.select(sa.func.count(Customer.id))) == 2
     refused = upload(client, "name\nx\n")
     assert refused.status_code == 422 and "needs a phone, email or reference column" in refused.get_data(as_text=True)
     assert client.post("/staff/customers/import", data={}).status_code == 422
+
+
+def test_import_runs_as_a_job_and_its_page_shows_progress_then_the_report(client, staff, auth):
+    auth.login("supervisor")
+    huey.immediate = False
+    huey.storage = MemoryStorage("test")
+    try:
+        reply = upload(client, "name,phone\nLi Lei,13800138000\nBad,123\n")
+        assert reply.status_code == 303
+        record = db.session.scalar(sa.select(Job))
+        assert record.kind == "customer_import" and record.created_by_id == staff["supervisor"].id
+        assert reply.headers["Location"].endswith(f"/staff/customers/import/{record.id}")
+        waiting = client.get(reply.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert 'http-equiv="refresh"' in waiting and "<progress" in waiting and "Rows read" not in waiting
+        assert db.session.scalar(sa.select(sa.func.count(Customer.id))) == 0, "nothing is imported in the request"
+        huey.execute(huey.dequeue())
+    finally:
+        huey.immediate = True
+    db.session.expire_all()
+    assert db.session.get(Job, record.id).status is JobStatus.DONE
+    html = client.get(reply.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "refresh" not in html and "Rows read: 2" in html and "123 is not a valid phone number." in html
+
+
+def test_import_report_is_in_the_uploaders_language(client, staff, auth):
+    auth.login("supervisor")
+    client.get("/staff/customers/import?lang=zh")
+    html = upload(client, "name,phone\nBad,123\n", follow_redirects=True).get_data(as_text=True)
+    assert "123 不是有效的电话号码。" in html
+
+
+def test_import_pages_belong_to_who_started_them(client, staff, auth):
+    auth.login("supervisor")
+    location = upload(client, "phone\n13800138000\n").headers["Location"]
+    other = create_job("bootstrap", created_by_id=staff["supervisor"].id)
+    assert client.get(f"/staff/customers/import/{other.id}").status_code == 404
+    assert client.get("/staff/customers/import/nope").status_code == 404
+    make_user("supervisor2", "supervisor")
+    auth.logout()
+    auth.login("supervisor2")
+    assert client.get(location).status_code == 404
+    auth.logout()
+    auth.login("admin")
+    assert client.get(location).status_code == 200
+    auth.logout()
+    auth.login("agent")
+    assert client.get(location).status_code == 403
+
+
+def test_a_failed_import_says_why(client, staff, auth, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("disk full")
+
+    monkeypatch.setattr(customer_import, "_resolve_chunk", broken)
+    auth.login("supervisor")
+    html = upload(client, "phone\n13800138000\n", follow_redirects=True).get_data(as_text=True)
+    assert "disk full" in html and "refresh" not in html
 
 
 def test_csrf_is_required_on_customer_forms(app, client, staff, auth, duplicates):

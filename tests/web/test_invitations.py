@@ -106,6 +106,16 @@ def test_file_without_contact_columns_is_refused_with_a_message(client, staff, a
     assert "needs a phone, email or reference column" in reply.get_data(as_text=True)
 
 
+def test_empty_file_is_refused_as_empty(client, staff, auth):
+    survey = make_survey("shop")
+    auth.login()
+    for text in ("", "\n\n"):
+        reply = upload(client, "shop", text, survey.waves[0].id)
+        html = reply.get_data(as_text=True)
+        assert reply.status_code == 422
+        assert "The file is empty" in html and "needs a phone, email or reference column" not in html
+
+
 def test_csv_saved_by_excel_in_gb18030_keeps_chinese_names(client, staff, auth):
     survey = make_survey("shop")
     auth.login()

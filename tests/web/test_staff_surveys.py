@@ -10,7 +10,7 @@ from survey_app.models import Survey, SurveyStatus
 from tests.factories import make_instrument_version, make_survey
 from tests.web.test_respondent import answer_all
 
-STAFF_PAGES = ["/staff/surveys/", "/staff/surveys/new", "/staff/surveys/shop",
+STAFF_PAGES = ["/staff/surveys/", "/staff/surveys/new", "/staff/surveys/shop", "/staff/surveys/shop/close",
                "/staff/surveys/shop/responses.csv", "/staff/surveys/shop/invitations.csv"]
 
 
@@ -65,12 +65,104 @@ def test_pause_resume_close(client, staff, auth):
     survey = make_survey("shop")
     auth.login()
     for status in ("paused", "open", "closed"):
-        assert client.post("/staff/surveys/shop/status", data={"status": status}).status_code == 303
+        data = {"status": status, "confirm": "1"} if status == "closed" else {"status": status}
+        assert client.post("/staff/surveys/shop/status", data=data).status_code == 303
         db.session.refresh(survey)
         assert survey.status is SurveyStatus(status)
     reply = client.post("/staff/surveys/shop/status", data={"status": "open"}, follow_redirects=True)
     assert survey.status is SurveyStatus.CLOSED
     assert "cannot be opened or paused again" in reply.get_data(as_text=True)
+
+
+def test_publish_shows_every_field_error_in_one_pass(client, staff, auth):
+    version = make_instrument_version("acsi")
+    make_survey("shop")
+    auth.login()
+    data = {"title": "", "slug": "shop", "instrument": str(version.id),
+            "opens_at": "2026-09-02T09:00", "closes_at": "2026-09-01T09:00",
+            "waves": "Wave A, 2026-13-01\nWave B, 2026-10-15\n, 2026-11-01",
+            "segments": "store: north, south\nbad name!: x"}
+    reply = client.post("/staff/surveys/new", data=data, headers={"Accept-Language": "en"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422
+    for message in ("This field is required.", "This address is taken.", "Choose at least one language.",
+                    "The survey must close after it opens.", "Line 1: write a name, a comma and a date",
+                    "Line 3: the wave needs a name.", "Line 2: a field name uses letters"):
+        assert message in html, message
+    assert 'value="shop"' in html and "Wave B, 2026-10-15" in html and "bad name!: x" in html
+    assert 'value="2026-09-02T09:00"' in html
+
+
+@pytest.mark.parametrize("name", ["lang", "page", "form_key", "next", "back", "csrf_token", "seg_store"])
+def test_publish_refuses_segment_fields_named_like_page_parameters(client, staff, auth, name):
+    version = make_instrument_version("acsi")
+    auth.login()
+    data = {"title": "Autumn", "slug": "autumn", "instrument": str(version.id), "languages": ["en"],
+            "segments": f"{name}: a, b"}
+    reply = client.post("/staff/surveys/new", data=data, headers={"Accept-Language": "en"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422
+    assert f"The field name {name} is used by the survey page itself" in html
+    assert db.session.scalar(sa.select(Survey).where(Survey.slug == "autumn")) is None
+
+
+@pytest.mark.parametrize("name, opens_on, message", [
+    ("Wave 1", "2026-05-01", "A wave with this name exists already."),
+    ("Spring", "", "Give the first day of the wave."),
+    ("Spring", "2026-02-30", "Write the day as a date like 2026-03-01."),
+    ("S" * 65, "2026-05-01", "Keep the wave name to 64 characters or fewer."),
+    ("  ", "2026-05-01", "Give the wave a name."),
+])
+def test_add_wave_shows_the_error_next_to_the_field_and_keeps_the_input(client, staff, auth, name, opens_on,
+                                                                           message):
+    survey = make_survey("shop")
+    auth.login()
+    reply = client.post("/staff/surveys/shop/waves", data={"name": name, "opens_on": opens_on},
+                        headers={"Accept-Language": "en"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422
+    assert f'<p class="error">{message}</p>' in html
+    assert "Give the wave a name and a first day." not in html
+    if name.strip():
+        assert f'value="{name}"' in html
+    if opens_on:
+        assert f'value="{opens_on}"' in html
+    db.session.refresh(survey)
+    assert [w.name for w in survey.waves] == ["Wave 1"]
+
+
+def test_add_wave_adds_it(client, staff, auth):
+    survey = make_survey("shop")
+    auth.login()
+    reply = client.post("/staff/surveys/shop/waves", data={"name": "Spring", "opens_on": "2026-05-01"})
+    assert reply.status_code == 303
+    db.session.refresh(survey)
+    assert [w.name for w in survey.waves] == ["Wave 1", "Spring"]
+
+
+def test_closing_asks_for_confirmation_first(client, staff, auth):
+    survey = make_survey("shop")
+    auth.login()
+    detail = client.get("/staff/surveys/shop", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'method="get" action="/staff/surveys/shop/close"' in detail
+    assert 'name="status" value="closed"' not in detail
+    page = client.get("/staff/surveys/shop/close", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "cannot be undone" in html
+    assert "stop taking answers" in html and 'name="confirm" value="1"' in html
+    db.session.refresh(survey)
+    assert survey.status is SurveyStatus.OPEN
+    # A close without the confirmation step lands on the confirmation page and changes nothing.
+    reply = client.post("/staff/surveys/shop/status", data={"status": "closed"})
+    assert reply.status_code == 303 and reply.headers["Location"].endswith("/staff/surveys/shop/close")
+    db.session.refresh(survey)
+    assert survey.status is SurveyStatus.OPEN
+    reply = client.post("/staff/surveys/shop/status", data={"status": "closed", "confirm": "1"})
+    assert reply.status_code == 303
+    db.session.refresh(survey)
+    assert survey.status is SurveyStatus.CLOSED
+    again = client.get("/staff/surveys/shop/close")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/staff/surveys/shop")
 
 
 def test_exports_have_one_row_per_response_and_item_columns(client, staff, auth):
