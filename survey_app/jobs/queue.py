@@ -27,17 +27,30 @@ def init_app(app: Flask) -> None:
     app.extensions["huey"] = huey
 
 
-def job(function):
-    """Declare ``function`` as a background job; in the worker it runs inside an app context."""
-
+def _in_app_context(function):
     @functools.wraps(function)
-    def in_app_context(*args, **kwargs):
+    def wrapped(*args, **kwargs):
         if has_app_context():
             return function(*args, **kwargs)
         with _app().app_context():
             return function(*args, **kwargs)
 
-    return huey.task(name=f"{function.__module__}.{function.__name__}")(in_app_context)
+    return wrapped
+
+
+def job(function):
+    """Declare ``function`` as a background job; in the worker it runs inside an app context."""
+    return huey.task(name=f"{function.__module__}.{function.__name__}")(_in_app_context(function))
+
+
+def every(schedule):
+    """Declare a job the worker runs on a schedule (a ``huey.crontab``), inside an app context."""
+
+    def decorator(function):
+        return huey.periodic_task(schedule, name=f"{function.__module__}.{function.__name__}")(
+            _in_app_context(function))
+
+    return decorator
 
 
 def set_worker_app(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Background jobs: progress and results recorded, failures kept, and a real queue and worker."""
 import time
+from datetime import datetime
 
 import sqlalchemy as sa
 from huey.consumer import Consumer
@@ -77,3 +78,21 @@ def test_job_page_shows_progress_and_needs_login(client, staff, auth):
     auth.login("agent")
     html = client.get(f"/staff/jobs/{record.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Waiting to start" in html and 'http-equiv="refresh"' in html
+
+
+def test_worker_escalates_sla_breaches_on_its_schedule(app):
+    from freezegun import freeze_time
+
+    from survey_app.jobs import schedule
+    from survey_app.models.complaint import CaseState
+    from tests.factories import make_complaint
+
+    with freeze_time("2026-03-02 01:00:00"), app.test_request_context():
+        case = make_complaint().case
+    with freeze_time("2026-03-02 07:00:00"):
+        assert schedule.escalate_sla_breaches.call_local() == [case.reference]
+    db.session.expire_all()
+    assert case.state is CaseState.ESCALATED
+    # The worker finds it due every five minutes.
+    due = huey.read_periodic(datetime(2026, 3, 2, 7, 5))
+    assert any(task.name.endswith("escalate_sla_breaches") for task in due)
