@@ -50,3 +50,11 @@ class ImportCustomersForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Upload a CSV file."))],
                      description=_l("Columns: name, phone, email, reference, annual_spend, first_purchase_on "
                                     "(YYYY-MM-DD), purchase_count; any other column is a segment."))
+
+
+class CustomerKeysForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)],
+                        description=_l("Any usual form; it is stored as an international number."))
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+    reference = StringField(_l("Customer reference"), validators=[Optional(), Length(max=64)])

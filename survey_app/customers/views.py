@@ -12,8 +12,8 @@ from ..services import audit, consent, customer_pages, customers, merges
 from ..services.customer_import import check_columns, import_customers_job
 from ..services.errors import Conflict, InvalidInput
 from ..services.jobs import create_job
-from .forms import (CHANNEL_LABELS, PURPOSE_LABELS, ConsentForm, ImportCustomersForm, MergeForm, NoteForm, RemovalForm,
-                    SearchForm)
+from .forms import (CHANNEL_LABELS, PURPOSE_LABELS, ConsentForm, CustomerKeysForm, ImportCustomersForm, MergeForm,
+                    NoteForm, RemovalForm, SearchForm)
 
 bp = Blueprint("customers", __name__)
 IMPORT_JOB = "customer_import"
@@ -61,6 +61,31 @@ def add_note(customer_id: int):
         return _detail_page(customer, note_form=form, status=422)
     customers.add_note(customer, form.text.data, actor=current_user)
     flash(_("Note added."), "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id), code=303)
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@role_required(Role.SUPERVISOR)
+def edit(customer_id: int):
+    """Correct a customer's name, phone, email or reference; a key another customer holds goes to review."""
+    customer = _customer(customer_id)
+    form = CustomerKeysForm(obj=customer)
+    if not form.validate_on_submit():
+        return render_template("customers/edit.html", customer=customer, form=form), 422 if form.errors else 200
+    try:
+        queued = customers.edit_keys(customer, name=form.name.data, phone=form.phone.data, email=form.email.data,
+                                     reference=form.reference.data, actor=current_user)
+    except InvalidInput as error:
+        for name, message in error.field_errors.items():
+            form[name].errors.append(message)
+        return render_template("customers/edit.html", customer=customer, form=form), 422
+    except Conflict as error:
+        flash(str(error), "error")
+        return render_template("customers/edit.html", customer=customer, form=form), 409
+    flash(_("Customer details saved."), "success")
+    if queued:
+        flash(_("Another customer has the same phone, email or reference: the pair is waiting in the review queue."),
+              "error")
     return redirect(url_for("customers.detail", customer_id=customer.id), code=303)
 
 

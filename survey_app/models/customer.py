@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, now_utc, str_enum
@@ -110,10 +110,12 @@ class Contact(db.Model):
 class CustomerEventKind(enum.StrEnum):
     NOTE = "note"
     REMOVAL_REQUESTED = "removal_requested"
+    # Staff edited the name or keys; ``text`` holds {field: [before, after]} as JSON.
+    KEYS_CHANGED = "keys_changed"
 
 
 class CustomerEvent(db.Model):
-    """Something staff recorded about a customer: a note or a removal request."""
+    """Something staff recorded about a customer: a note, a removal request or an edit of their keys."""
 
     __tablename__ = "customer_event"
 
@@ -123,6 +125,7 @@ class CustomerEvent(db.Model):
     text: Mapped[str | None] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     at = mapped_column(UTCDateTime, default=now_utc, nullable=False)
+    actor = relationship("StaffUser")
 
     def __repr__(self) -> str:
         return f"<CustomerEvent {self.customer_id} {self.kind}>"

@@ -5,6 +5,7 @@ whose keys point at two customers, or a new customer whose name and phone or ema
 existing one's, is attached on the exact key alone and the pair goes to the review queue: a guess
 never merges anyone.
 """
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -310,3 +311,48 @@ def add_note(customer: Customer, text: str, *, actor: StaffUser | None) -> Custo
     db.session.add(event)
     db.session.commit()
     return event
+
+
+EDITABLE_FIELDS = ("name", *KEY_NAMES)
+
+
+def edit_keys(customer: Customer, *, name: str | None, phone: str | None, email: str | None, reference: str | None,
+              actor: StaffUser | None) -> list[DuplicateCandidate]:
+    """Correct a customer's name, phone, email or reference; recorded on their timeline. Commits.
+
+    A key another customer already holds is kept and the pair goes to the review queue: two
+    records sharing a key are never merged without a person deciding. Returns the pairs queued.
+
+    :raise InvalidInput: with ``field_errors`` for a phone or email that cannot be one, or when no key is left.
+    :raise Conflict: for a customer merged into another (edit the survivor).
+    """
+    if customer.is_merged:
+        raise Conflict(_("This customer was merged into another; edit that customer instead."))
+    wanted, errors = {"name": (name or "").strip() or None, "reference": (reference or "").strip() or None}, {}
+    for field, raw, normalise in (("phone", phone, normalise_phone), ("email", email, normalise_email)):
+        try:
+            wanted[field] = normalise(raw)
+        except InvalidInput as error:
+            errors[field] = str(error)
+    if not errors and not any(wanted[key] for key in KEY_NAMES):
+        errors["phone"] = _("Keep at least a phone, an email or a reference, so the customer can be recognised.")
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), errors)
+    changes = {field: [getattr(customer, field), wanted[field]] for field in EDITABLE_FIELDS
+               if getattr(customer, field) != wanted[field]}
+    if not changes:
+        return []
+    for field, (_before, after) in changes.items():
+        setattr(customer, field, after)
+    customer.name_key = name_key(customer.name)
+    db.session.add(CustomerEvent(customer_id=customer.id, kind=CustomerEventKind.KEYS_CHANGED,
+                                 text=json.dumps(changes, ensure_ascii=False), actor_id=actor.id if actor else None))
+    db.session.flush()
+    keys = ContactKeys(**{key: wanted[key] for key in KEY_NAMES})
+    sharing = _distinct(active_customer(other) for key, value in keys.items() if key in changes
+                        for other in CustomerLookup().by_key(key, value))
+    queued = queue_duplicates(PendingDuplicate(customer, other, DuplicateReason.SHARED_KEY,
+                                               _shared_keys(keys, customer, other))
+                              for other in sharing if other.id != customer.id)
+    db.session.commit()
+    return queued

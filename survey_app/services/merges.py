@@ -165,9 +165,32 @@ def _rows_moved_in_by_others(merge: CustomerMerge) -> dict[str, set[tuple]]:
 
 
 def _hangs_on(table: sa.Table, row: list, moved_back: dict[str, set[tuple]]) -> bool:
-    """Whether ``row`` has a foreign key to a row that moved back to the absorbed customer."""
-    primary_key = list(table.primary_key.columns)
-    record = db.session.execute(sa.select(table).where(*(c == v for c, v in zip(primary_key, row)))).mappings().one()
+    """Whether ``row`` links to a row that moved back to the absorbed customer, itself or through a
+    row of its own: a complaint whose case follows up a case of a complaint that moved back."""
+    record = _record(table, list(table.primary_key.columns), row)
+    if _points_into(table, record, moved_back):
+        return True
+    for own in _references_to(table):
+        for dependant in db.session.execute(sa.select(own.parent.table).where(
+                own.parent == record[own.column.name])).mappings():
+            if _points_into(own.parent.table, dependant, moved_back):
+                return True
+            for column in own.parent.table.columns:
+                for fk in column.foreign_keys:
+                    if fk is own or dependant[column.name] is None or len(fk.column.table.primary_key.columns) != 1:
+                        continue
+                    linked = _record(fk.column.table, [fk.column], [dependant[column.name]])
+                    if linked is not None and _points_into(fk.column.table, linked, moved_back):
+                        return True
+    return False
+
+
+def _record(table: sa.Table, columns: list[sa.Column], values: list):
+    return db.session.execute(sa.select(table).where(*(c == v for c, v in zip(columns, values)))).mappings().first()
+
+
+def _points_into(table: sa.Table, record, moved_back: dict[str, set[tuple]]) -> bool:
+    """Whether a foreign key of ``record`` points at a row that moved back."""
     for column in table.columns:
         for fk in column.foreign_keys:
             target = fk.column.table
@@ -176,6 +199,14 @@ def _hangs_on(table: sa.Table, row: list, moved_back: dict[str, set[tuple]]) -> 
                 return True
     return False
 
+
+def _references_to(table: sa.Table) -> list[sa.ForeignKey]:
+    """Foreign keys of other tables that point at ``table``'s single-column primary key."""
+    if len(table.primary_key.columns) != 1:
+        return []
+    [key] = table.primary_key.columns
+    return [fk for other in db.metadata.sorted_tables if other is not table
+            for column in other.columns for fk in column.foreign_keys if fk.column is key]
 
 
 def dismiss_candidate(candidate: DuplicateCandidate, *, actor: StaffUser | None) -> DuplicateCandidate:

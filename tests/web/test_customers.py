@@ -8,14 +8,14 @@ from huey.storage import MemoryStorage
 
 from survey_app.extensions import db, huey
 from survey_app.models import (AuditAction, AuditEntry, ConsentRecord, Customer, CustomerMerge, DuplicateCandidate,
-                               DuplicateStatus, Job, JobStatus, Response, ResponseStatus)
+                               DuplicateStatus, Job, JobStatus, Response, ResponseStatus, Team)
 from survey_app.models.base import now_utc
 from survey_app.services import customer_import
 from survey_app.services.customers import ContactKeys, resolve_customer
 from survey_app.services.invitations import issue_invitation
 from survey_app.services.jobs import create_job
 from survey_app.services.responses import new_form_key
-from tests.factories import make_survey, make_user
+from tests.factories import make_complaint, make_survey, make_user
 
 
 def customer(phone=None, email=None, name="Li Lei", reference=None):
@@ -35,7 +35,7 @@ def duplicates(app):
 ACCESS = {  # the lowest role that may open each page
     "/staff/customers/?q=Li": "agent", "/staff/customers/{c}": "supervisor", "/staff/customers/review": "supervisor",
     "/staff/customers/review/{d}": "supervisor", "/staff/customers/import": "supervisor",
-    "/staff/customers/audit": "admin",
+    "/staff/customers/audit": "admin", "/staff/customers/{c}/edit": "supervisor",
 }
 ROLES = ["agent", "supervisor", "manager", "admin"]
 
@@ -71,6 +71,29 @@ def test_agent_search_shows_no_customers_outside_their_cases(client, staff, auth
     auth.login("agent")
     html = client.get("/staff/customers/?q=Li").get_data(as_text=True)
     assert "No customer matches" in html
+
+
+def test_agents_see_customers_of_their_teams_cases_and_senior_roles_see_all(client, staff, auth):
+    north = Team(name="north", categories=["product"])
+    db.session.add(north)
+    make_user("north_agent", "agent", team="north")
+    south_agent = make_user("south_agent", "agent", team="south")
+    case = make_complaint("product", phone="13800138000", name="Li Lei").case
+    case.team_id, case.assignee_id = north.id, None
+    db.session.commit()
+    li = case.complaint.customer
+    expected = {"north_agent": 200, "south_agent": 403, "agent": 403, "supervisor": 200, "manager": 200, "admin": 200}
+    for username, status in expected.items():
+        auth.login(username)
+        assert client.get(f"/staff/customers/{li.id}").status_code == status, username
+        found = f"/staff/customers/{li.id}" in client.get("/staff/customers/?q=13800138000").get_data(as_text=True)
+        assert found is (status == 200), username
+        auth.logout()
+    # A case given to an agent of another team opens its customer to that agent too.
+    case.assignee_id = south_agent.id
+    db.session.commit()
+    auth.login("south_agent")
+    assert client.get(f"/staff/customers/{li.id}").status_code == 200
 
 
 def test_customer_page_shows_answers_and_timeline_and_is_audited(client, staff, auth):
@@ -221,9 +244,33 @@ def test_a_failed_import_says_why(client, staff, auth, monkeypatch):
     assert "disk full" in html and "refresh" not in html
 
 
+def test_edit_page_corrects_keys_and_sends_a_shared_key_to_review(client, staff, auth):
+    li = customer("13800138000", name="Li Lei")
+    wang = customer("13700137000", "wang@example.com", name="Wang Wu")
+    auth.login("supervisor")
+    page = client.get(f"/staff/customers/{li.id}/edit", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'value="+8613800138000"' in page and 'value="Li Lei"' in page
+    refused = client.post(f"/staff/customers/{li.id}/edit", data={"name": "Li Lei", "phone": "12345",
+                                                                  "email": "li-new@example.com"},
+                          headers={"Accept-Language": "en"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "12345 is not a valid phone number." in html and "li-new@example.com" in html
+    saved = client.post(f"/staff/customers/{li.id}/edit", data={"name": "Li Lei", "phone": "138 0013 8000",
+                                                                "email": "WANG@example.com"},
+                        headers={"Accept-Language": "en"}, follow_redirects=True)
+    html = saved.get_data(as_text=True)
+    assert "Customer details saved." in html and "waiting in the review queue" in html
+    assert "Details changed" in html and "wang@example.com" in html
+    candidate = db.session.scalar(sa.select(DuplicateCandidate))
+    assert {candidate.first_id, candidate.second_id} == {li.id, wang.id}
+    assert db.session.scalar(sa.select(sa.func.count(CustomerMerge.id))) == 0
+    assert db.session.get(Customer, li.id).phone == "+8613800138000"
+
+
 def test_csrf_is_required_on_customer_forms(app, client, staff, auth, duplicates):
     first, _, candidate = duplicates
     auth.login("supervisor")
     app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post(f"/staff/customers/{first.id}/edit", data={"phone": "13800138009"}).status_code == 400
     assert client.post(f"/staff/customers/{first.id}/notes", data={"text": "x"}).status_code == 400
     assert client.post(f"/staff/customers/review/{candidate.id}/merge", data={"survivor": "first"}).status_code == 400
