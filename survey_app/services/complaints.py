@@ -329,12 +329,19 @@ def tell_customer(case: Case, event: CaseEvent) -> None:
 
     def message():
         lines = [str(CUSTOMER_STATUS[case.state]), event.body or ""]
-        survey_url = handling_survey_url(case) if case.is_closed else None
+        survey_url = handling_survey_url(case) if case.is_closed and _may_send_survey(case) else None
         if survey_url:
             lines.append(_("Please tell us in one minute how we handled your complaint: %(url)s", url=survey_url))
         return _("News about your complaint %(ref)s", ref=complaint.reference), "\n\n".join(filter(None, lines))
 
     _send(complaint, message)
+
+
+def _may_send_survey(case: Case) -> bool:
+    """The handling-survey link goes into a closing email only while surveys may reach the customer;
+    sending the same invitation again does not count against the contact limit."""
+    return may_contact(case.complaint.customer, "email", "survey",
+                       resend_of=f"invitation:{case.handling_invitation_id}").allowed
 
 
 def _send(complaint: Complaint, message) -> None:

@@ -214,10 +214,6 @@ def test_a_new_complaint_is_acknowledged_by_fresh_consent_but_never_after_remova
     assert len(mails_to(app, people["removed"], "Your complaint")) == 1, "only the one filed before the removal"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "survey_app/services/complaints.py line 332 (tell_customer) adds the handling-survey link to every "
-    "closing email without asking consent.may_contact(customer, 'email', 'survey', "
-    "resend_of=f'invitation:{case.handling_invitation_id}') at the time of sending"))
 def test_a_later_closing_email_carries_no_survey_link_after_opting_out_of_surveys(app, client, staff, invited):
     survey, people = invited
     customer = people["allowed"]
