@@ -168,8 +168,11 @@ def file_complaint(data: ComplaintInput, *, entered_by: StaffUser | None = None,
                              changes={"category": data.category, "severity": data.severity.value,
                                       "channel": data.channel.value}, at=now))
     db.session.commit()
-    _send(complaint, lambda: (_("Your complaint %(ref)s", ref=complaint.reference),
-                              _("We have received your complaint. Its reference is %(ref)s.", ref=complaint.reference)))
+    if response is None:
+        # A follow-up opened from a low survey score is ours to make, not a complaint the
+        # customer filed: no "we have received your complaint" for it.
+        _send(complaint, lambda: (_("Your complaint %(ref)s", ref=complaint.reference),
+                                  _("We have received your complaint. Its reference is %(ref)s.", ref=complaint.reference)))
     return Filed(complaint, case, key)
 
 

@@ -52,6 +52,14 @@ def test_low_score_opens_one_follow_up_case(app, values, opens):
         assert len(follow_ups()) == 1
 
 
+def test_follow_up_case_sends_no_complaint_acknowledgement(app, tmp_path):
+    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path))
+    survey = make_survey("pulse", "nps-pulse")
+    answer(app, survey, {"nps": 2, "csat": 1, "reason": "Rude staff"})
+    assert len(follow_ups()) == 1
+    assert list(tmp_path.glob("*.eml")) == []  # the customer filed no complaint; staff call them
+
+
 def test_anonymous_or_opted_out_responses_open_nothing(app):
     survey = make_survey("pulse", "nps-pulse")
     answer(app, survey, {"nps": 1, "csat": 1}, invited=False)
