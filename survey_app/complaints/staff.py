@@ -13,7 +13,7 @@ from ..models.base import now_utc
 from ..services import cases, complaints, sla
 from ..services.errors import Conflict, InvalidInput, NotFound
 from .forms import REMEDY_LABELS, NoteForm, StaffComplaintForm, TransitionForm
-from .views import intake_from, show_field_errors
+from .views import intake_from, prefill_contact, show_field_errors
 
 bp = Blueprint("cases", __name__)
 
@@ -40,6 +40,16 @@ def queue():
 def new():
     """Enter a complaint received by phone, letter or in person."""
     form = StaffComplaintForm()
+    caller, lookup_error = None, None
+    if request.method == "GET" and request.args.get("caller"):
+        # The agent types the caller's number once; a known customer's details fill the form.
+        try:
+            caller = complaints.customer_by_phone(request.args["caller"], current_app.config["DEFAULT_PHONE_REGION"])
+        except InvalidInput as error:
+            lookup_error = str(error)
+        prefill_contact(form, caller)
+        if caller is None and not lookup_error:
+            form.phone.data = request.args["caller"]
     if form.validate_on_submit():
         try:
             filed = complaints.file_complaint(intake_from(form, Channel(form.channel.data)), entered_by=current_user)
@@ -48,7 +58,8 @@ def new():
         else:
             flash(_("Complaint %(ref)s entered.", ref=filed.complaint.reference), "success")
             return redirect(url_for("cases.detail", reference=filed.complaint.reference), code=303)
-    return render_template("complaints/staff_new.html", form=form), 422 if form.errors else 200
+    return render_template("complaints/staff_new.html", form=form, caller=caller, lookup_error=lookup_error,
+                           looked_up=request.args.get("caller", "")), 422 if form.errors else 200
 
 
 @bp.get("/<reference>")

@@ -18,6 +18,9 @@ bp = Blueprint("complaints", __name__)
 def new():
     """File a complaint; on success go straight to its tracking page, which shows the reference."""
     form = ComplaintForm()
+    if request.method == "GET":
+        # An invited respondent arrives with their invitation: what they told us is not asked again.
+        prefill_contact(form, complaints.customer_of_invitation(request.args.get("invitation", "")))
     if form.validate_on_submit():
         try:
             filed = complaints.file_complaint(intake_from(form, Channel.WEB))
@@ -100,6 +103,15 @@ def intake_from(form: ComplaintForm, channel: Channel) -> complaints.ComplaintIn
         language=current_language(), channel=channel, photos=photos,
         severity=Severity(severity.data) if severity else Severity.NORMAL,
     )
+
+
+def prefill_contact(form: ComplaintForm, customer) -> None:
+    """Fill the contact fields from a known customer, leaving the rest of the form alone."""
+    if customer is None:
+        return
+    form.name.data = form.name.data or customer.name
+    form.phone.data = form.phone.data or customer.phone
+    form.email.data = form.email.data or customer.email
 
 
 def show_field_errors(form, error: InvalidInput) -> None:

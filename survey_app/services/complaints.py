@@ -22,10 +22,10 @@ from ..models.base import now_utc
 from . import assignment, mail
 from . import instruments as instrument_store
 from .consent import ContactDecision, may_contact, record_contact
-from .customers import ContactKeys, resolve_customer
+from .customers import ContactKeys, active_customer, find_by_keys, resolve_customer
 from .errors import InvalidInput, NotFound
 from .instruments import instrument_of
-from .invitations import issue_invitation, token_for
+from .invitations import find_invitation, issue_invitation, token_for
 
 MAX_PHOTOS = 3
 HANDLING_SURVEY = "complaint-handling"
@@ -375,6 +375,24 @@ def follow_up_score(response: Response) -> tuple[bool, str]:
     if scores and sum(scores) / len(scores) <= threshold:
         return True, _("Satisfaction %(score).1f of 10", score=sum(scores) / len(scores))
     return False, ""
+
+
+def customer_of_invitation(token: str) -> Customer | None:
+    """The customer a survey invitation was sent to, so their complaint form needs no contact details."""
+    invitation = find_invitation(token) if token else None
+    if invitation is None or invitation.customer_id is None:
+        return None
+    return active_customer(db.session.get(Customer, invitation.customer_id))
+
+
+def customer_by_phone(raw: str, region: str) -> Customer | None:
+    """The customer a caller's number belongs to (any way it is written), or None.
+
+    :raise InvalidInput: when it cannot be a phone number.
+    """
+    keys = ContactKeys.parse(phone=raw, region=region)
+    customer = find_by_keys(keys)
+    return active_customer(customer) if customer else None
 
 
 def open_follow_up(response: Response, now: datetime | None = None) -> Case | None:

@@ -148,3 +148,21 @@ def test_contest_needs_a_reason_and_stale_page_is_told(client):
 def test_posts_need_the_csrf_token(app, client):
     app.config["WTF_CSRF_ENABLED"] = True
     assert file(client).status_code == 400
+
+
+def test_invited_respondent_complains_without_retyping_contact_details(client, app):
+    from survey_app.models.base import now_utc
+    from survey_app.services.customers import ContactKeys, resolve_customer
+    from survey_app.services.invitations import issue_invitation, token_for
+    from tests.factories import make_survey
+
+    survey = make_survey("shop")
+    customer, _ = resolve_customer(ContactKeys.parse("13800138000", "li@example.com", region="CN"), "Li Lei")
+    invitation = issue_invitation(survey, None, customer.id, {}, app.config["SECRET_KEY"], now_utc(), 30)
+    db.session.commit()
+    token = token_for(invitation, app.config["SECRET_KEY"])
+    thanks = client.get(f"/i/{token}/thanks", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"/complaints/new?invitation={token}" in thanks
+    form = client.get(f"/complaints/new?invitation={token}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'value="Li Lei"' in form and 'value="+8613800138000"' in form and 'value="li@example.com"' in form
+    assert 'value="Li Lei"' not in client.get("/complaints/new?invitation=forged").get_data(as_text=True)

@@ -150,3 +150,18 @@ def test_staff_enter_a_phone_complaint(client, staff, auth):
     complaint = db.session.scalar(sa.select(Complaint))
     assert complaint.channel is Channel.PHONE and complaint.entered_by_id == staff["agent"].id
     assert complaint.case.severity.value == "high"
+
+
+def test_agent_finds_the_caller_by_phone_in_one_field(client, staff, auth):
+    from survey_app.services.customers import ContactKeys, resolve_customer
+
+    customer, _ = resolve_customer(ContactKeys.parse("13800138000", "wang@example.com", region="CN"), "Wang Fang")
+    db.session.commit()
+    auth.login("agent")
+    html = client.get("/staff/cases/new?caller=138 0013 8000", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Known customer: Wang Fang." in html
+    assert 'value="Wang Fang"' in html and 'value="wang@example.com"' in html and 'value="+8613800138000"' in html
+    unknown = client.get("/staff/cases/new?caller=13900139000", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "No customer has this number yet" in unknown and 'value="13900139000"' in unknown
+    bad = client.get("/staff/cases/new?caller=12", headers={"Accept-Language": "en"})
+    assert bad.status_code == 200 and "not a" in bad.get_data(as_text=True)
