@@ -114,10 +114,12 @@ def create_demo_complaints() -> list[str]:
         # An agent account made before the demo is not on its team; its supervisor works the cases.
         staff["agent"] = staff["supervisor"]
     categories = current_app.config["COMPLAINT_CATEGORIES"]
-    start = now_utc() - timedelta(days=6)
+    # Recent enough that no SLA target has run out: the worker's breach escalation would
+    # otherwise move the open demo cases to "escalated" as soon as `make run` starts it.
+    start = now_utc() - timedelta(minutes=45)
     filed_cases = {}
     for index, (state, path) in enumerate(DEMO_PATHS.items()):
-        when = start + timedelta(hours=5 * index)
+        when = start + timedelta(minutes=2 * index)
         data = ComplaintInput(category=categories[index % len(categories)], location=STORES[index % 3],
                               description=f"Demo complaint {index + 1}: the kettle I bought leaks at the base.",
                               name=f"Demo customer {index + 1}", phone=f"+86139{index:08d}",
@@ -126,12 +128,12 @@ def create_demo_complaints() -> list[str]:
         for step, (event, who, fields) in enumerate(path, start=1):
             actor = CUSTOMER_ACTOR if who == "customer" else Actor.staff(staff[who])
             transition(case, event, actor, expected_version=case.version, fields=fields,
-                       now=when + timedelta(hours=step))
+                       now=when + timedelta(minutes=step))
         filed_cases[state] = case
     received = filed_cases[CaseState.RECEIVED].complaint
     duplicate = file_complaint(ComplaintInput(
         category=received.category, description="Same kettle, I wrote before.", phone=received.contact_phone,
-        consent_to_contact=True), now=start + timedelta(days=1)).case
+        consent_to_contact=True), now=start + timedelta(minutes=35)).case
     merge(duplicate, filed_cases[CaseState.RECEIVED], Actor.staff(staff["agent"]), expected_version=duplicate.version)
     return [f"complaints: one case in each of the {len(CaseState)} states, e.g. /staff/cases/{received.reference}"]
 

@@ -20,3 +20,14 @@ def test_demo_complaints_cover_every_state(app):
         projected = cases.project(cases.events_of(case))
         assert projected["state"] is case.state, case.reference
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent)) > len(CaseState)
+
+
+def test_demo_cases_keep_their_states_when_the_worker_checks_the_sla(app):
+    from survey_app.jobs import schedule
+
+    for username, role, _password in DEMO_USERS:
+        make_user(username, role, team="front-line" if role == "agent" else None)
+    with force_locale("en"):
+        create_demo_complaints()
+        assert schedule.escalate_sla_breaches.call_local() == []
+    assert set(db.session.scalars(sa.select(Case.state))) == set(CaseState)
