@@ -390,7 +390,8 @@ def _clean(fields: dict) -> dict:
             elif name == "resolution_code" and value not in current_app.config["RESOLUTION_CODES"]:
                 raise ValueError
         except (ValueError, InvalidOperation):
-            errors[name] = _("Not a valid choice.")
+            errors[name] = (_("Enter an amount of money, e.g. 120.00.") if name == "remedy_amount"
+                            else _("Not a valid choice."))
             continue
         values[name] = value
     if errors:

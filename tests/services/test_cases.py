@@ -268,3 +268,21 @@ def test_reassign_is_for_supervisors(app, people):
     cases.reassign(case, Actor.staff(people["supervisor"]), team_id=None, assignee_id=people["agent"].id,
                    expected_version=case.version)
     assert db.session.get(StaffUser, case.assignee_id).username == "agent"
+
+
+def test_a_bad_amount_is_named_as_an_amount(app):
+    from flask_babel import force_locale
+
+    from survey_app.models import CaseState
+    from survey_app.services.cases import Actor, transition
+    from survey_app.services.errors import InvalidInput
+    from tests.factories import make_complaint, make_user, put_case_in
+
+    agent = make_user("amount-agent", "agent", team="front-line")
+    case = make_complaint().case
+    put_case_in(case, CaseState.INVESTIGATING)
+    fields = {"root_cause": "Seal", "resolution_code": "upheld", "remedy": "refund", "remedy_amount": "abc",
+              "decision": "We refund you."}
+    with force_locale("en"), pytest.raises(InvalidInput) as refused:
+        transition(case, "respond", Actor.staff(agent), expected_version=case.version, fields=fields)
+    assert refused.value.field_errors["remedy_amount"] == "Enter an amount of money, e.g. 120.00."

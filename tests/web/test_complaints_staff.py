@@ -165,3 +165,12 @@ def test_agent_finds_the_caller_by_phone_in_one_field(client, staff, auth):
     assert "No customer has this number yet" in unknown and 'value="13900139000"' in unknown
     bad = client.get("/staff/cases/new?caller=12", headers={"Accept-Language": "en"})
     assert bad.status_code == 200 and "not a" in bad.get_data(as_text=True)
+
+
+def test_every_label_on_the_case_page_names_an_input(client, staff, auth, filed):
+    import re
+
+    auth.login("agent")
+    html = client.get(f"/staff/cases/{filed.complaint.reference}", headers=EN).get_data(as_text=True)
+    targets = re.findall(r'<label for="([^"]+)"', html)
+    assert targets and all(f'id="{target}"' in html for target in targets)
