@@ -10,6 +10,16 @@ from ..models import Channel, Remedy, Severity
 from ..services.complaints import categories
 
 
+SEVERITY_LABELS = {
+    Severity.LOW: _l("low"), Severity.NORMAL: _l("normal"), Severity.HIGH: _l("high"), Severity.CRITICAL: _l("critical"),
+}
+# Labels of the default resolution codes; a code added in configuration shows as written.
+RESOLUTION_LABELS = {
+    "upheld": _l("Upheld"), "partly_upheld": _l("Partly upheld"), "not_upheld": _l("Not upheld"),
+    "goodwill_gesture": _l("Goodwill gesture"), "referred": _l("Referred elsewhere"),
+}
+
+
 class ComplaintForm(FlaskForm):
     category = SelectField(_l("What is it about?"), validators=[DataRequired(message=_l("Choose one."))])
     description = TextAreaField(_l("What happened?"), validators=[
@@ -35,7 +45,7 @@ class StaffComplaintForm(ComplaintForm):
     channel = SelectField(_l("Received by"), choices=[
         (Channel.PHONE.value, _l("Phone")), (Channel.LETTER.value, _l("Letter")),
         (Channel.VISIT.value, _l("In person")), (Channel.EMAIL.value, _l("Email"))])
-    severity = SelectField(_l("Severity"), choices=[(s.value, s.value) for s in Severity],
+    severity = SelectField(_l("Severity"), choices=[(s.value, SEVERITY_LABELS[s]) for s in Severity],
                            default=Severity.NORMAL.value)
 
 
@@ -62,7 +72,7 @@ class TransitionForm(VersionedForm):
 
     event = HiddenField(validators=[DataRequired()])
     category = SelectField(_l("Category"), validators=[Optional()])
-    severity = SelectField(_l("Severity"), choices=[("", "—"), *[(s.value, s.value) for s in Severity]],
+    severity = SelectField(_l("Severity"), choices=[("", "—"), *[(s.value, SEVERITY_LABELS[s]) for s in Severity]],
                            validators=[Optional()])
     root_cause = TextAreaField(_l("Root cause"), validators=[Optional(), Length(max=2000)])
     resolution_code = SelectField(_l("Resolution"), validators=[Optional()])
@@ -76,7 +86,7 @@ class TransitionForm(VersionedForm):
     def __init__(self, *args, resolution_codes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = [("", "—"), *categories()]
-        self.resolution_code.choices = [("", "—"), *[(code, code) for code in resolution_codes]]
+        self.resolution_code.choices = [("", "—"), *[(code, RESOLUTION_LABELS.get(code, code)) for code in resolution_codes]]
         self.remedy.choices = [("", "—"), *[(r.value, REMEDY_LABELS[r]) for r in Remedy]]
 
 
