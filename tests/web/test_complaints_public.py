@@ -124,6 +124,9 @@ def test_customer_follows_answers_and_accepts(client, mailbox):
     assert case.state is CaseState.CLOSED_ACCEPTED
     page = client.get(f"/complaints/track/{key}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "/i/" in page and "Tell us how we handled it" in page
+    # Every message shown has its text: steps without words (the acceptance) are not blank entries.
+    timeline = page.split('class="case-timeline"', 1)[1].split("</ol>", 1)[0]
+    assert all("<p>" in entry for entry in timeline.split("<li>")[1:])
     bodies = [m.get_payload(decode=True).decode() for m in mailbox()]
     assert any("Which model is it?" in b for b in bodies) and any("We replace the kettle." in b for b in bodies)
     assert not any("batch 7" in b for b in bodies)
