@@ -41,10 +41,6 @@ class PageForm(FlaskForm):
     form_key = HiddenField()
     page = HiddenField()
 
-    class Meta:
-        # Answers are validated on the server whatever the browser did with the page.
-        locales = False
-
 
 def build_page_form(instrument: Instrument, page_index: int, language: str, answers: dict, formdata=None) -> PageForm:
     """A form for ``instrument.pages[page_index]`` holding ``answers`` unless ``formdata`` overrides them."""
