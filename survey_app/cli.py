@@ -43,6 +43,19 @@ def create_user(name, role, password, password_stdin, team):
     click.echo(f"Created {user.username} ({user.role.value}).")
 
 
+@users_cli.command("settlement-limit")
+@click.argument("name")
+@click.argument("amount")
+def settlement_limit(name, amount):
+    """Set what NAME may give to settle a complaint at first contact (AMOUNT, or "default")."""
+    try:
+        user = user_service.set_settlement_limit(name, amount)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    shown = user.settlement_limit if user.settlement_limit is not None else "the default (FIRST_CONTACT_LIMIT)"
+    click.echo(f"{user.username} may settle at first contact up to {shown}.")
+
+
 @instruments_cli.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def validate(paths):
@@ -114,11 +127,15 @@ def compile_translations():
 
 @translate_cli.command("update")
 def update_translations():
-    """Extract messages and merge them into every catalogue."""
+    """Extract messages and merge them into every catalogue.
+
+    Without source locations, so that a catalogue changes only where a message does; without
+    fuzzy guesses, so that every new message is translated by a person."""
     pot = ROOT / "translations" / "messages.pot"
-    subprocess.run([PYBABEL, "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--ignore-dirs", ".* __pycache__",
-                    "-o", str(pot), str(ROOT)], check=True)
-    subprocess.run([PYBABEL, "update", "-i", str(pot), "-d", str(ROOT / "translations")], check=True)
+    subprocess.run([PYBABEL, "extract", "-F", "babel.cfg", "-k", "_l", "--ignore-dirs", ".* __pycache__",
+                    "--no-location", "-o", str(pot), "."], check=True, cwd=ROOT)
+    subprocess.run([PYBABEL, "update", "--no-fuzzy-matching", "-i", str(pot), "-d", str(ROOT / "translations")],
+                   check=True)
 
 
 @cases_cli.command("check-sla")

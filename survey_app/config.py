@@ -47,6 +47,9 @@ class Config:
     ).split(","))
     # A remedy worth more than this (in the firm's currency) needs a supervisor's approval.
     REMEDY_APPROVAL_LIMIT = os.environ.get("REMEDY_APPROVAL_LIMIT", "500")
+    # What the person taking a complaint may give to settle it at once (a staff member's own
+    # limit, set with `flask users settlement-limit`, comes first).
+    FIRST_CONTACT_LIMIT = os.environ.get("FIRST_CONTACT_LIMIT", "100")
     REOPEN_WINDOW_DAYS = int(os.environ.get("REOPEN_WINDOW_DAYS", "14"))
     DUPLICATE_WINDOW_DAYS = int(os.environ.get("DUPLICATE_WINDOW_DAYS", "7"))
     # SLA targets in business hours (acknowledge, first response, resolution) when no policy row matches.

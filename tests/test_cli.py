@@ -25,6 +25,23 @@ def test_users_create_refuses_short_password_and_duplicates(runner):
     assert result.exit_code != 0 and "exists already" in result.output
 
 
+def test_users_settlement_limit(runner):
+    from decimal import Decimal
+
+    from survey_app.extensions import db
+    from survey_app.models import StaffUser
+
+    runner.invoke(args=["users", "create", "zhao", "--role", "agent", "--password", "long-enough-1"])
+    result = runner.invoke(args=["users", "settlement-limit", "zhao", "250"])
+    assert result.exit_code == 0 and "250.00" in result.output
+    assert db.session.scalar(db.select(StaffUser.settlement_limit)) == Decimal("250.00")
+    assert runner.invoke(args=["users", "settlement-limit", "zhao", "lots"]).exit_code != 0
+    assert runner.invoke(args=["users", "settlement-limit", "nobody", "10"]).exit_code != 0
+    assert "default" in runner.invoke(args=["users", "settlement-limit", "zhao", "default"]).output
+    db.session.expire_all()
+    assert db.session.scalar(db.select(StaffUser.settlement_limit)) is None
+
+
 def test_instruments_validate_and_load(runner, tmp_path):
     assert runner.invoke(args=["instruments", "validate"]).exit_code == 0
     bad = tmp_path / "bad.yaml"

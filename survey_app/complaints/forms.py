@@ -8,16 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import Channel, Remedy, Severity
 from ..services.complaints import categories
-
-
-SEVERITY_LABELS = {
-    Severity.LOW: _l("low"), Severity.NORMAL: _l("normal"), Severity.HIGH: _l("high"), Severity.CRITICAL: _l("critical"),
-}
-# Labels of the default resolution codes; a code added in configuration shows as written.
-RESOLUTION_LABELS = {
-    "upheld": _l("Upheld"), "partly_upheld": _l("Partly upheld"), "not_upheld": _l("Not upheld"),
-    "goodwill_gesture": _l("Goodwill gesture"), "referred": _l("Referred elsewhere"),
-}
+from .labels import REMEDY_LABELS, RESOLUTION_LABELS, SEVERITY_LABELS
 
 
 class ComplaintForm(FlaskForm):
@@ -47,6 +38,25 @@ class StaffComplaintForm(ComplaintForm):
         (Channel.VISIT.value, _l("In person")), (Channel.EMAIL.value, _l("Email"))])
     severity = SelectField(_l("Severity"), choices=[(s.value, SEVERITY_LABELS[s]) for s in Severity],
                            default=Severity.NORMAL.value)
+    # Settling at first contact: checked by the workflow's rules (services/cases.py), not here.
+    settle = BooleanField(_l("Settled now, at first contact: close it with what I gave"))
+    decision = TextAreaField(_l("What I told the customer"), validators=[Optional(), Length(max=5000)])
+    remedy = SelectField(_l("Remedy"), validators=[Optional()])
+    remedy_amount = StringField(_l("Amount"), validators=[Optional(), Length(max=20)])
+    root_cause = TextAreaField(_l("Root cause"), validators=[Optional(), Length(max=2000)])
+    resolution_code = SelectField(_l("Resolution"), validators=[Optional()])
+
+    SETTLEMENT_FIELDS = ("decision", "remedy", "remedy_amount", "root_cause", "resolution_code")
+
+    def __init__(self, *args, resolution_codes=(), first_contact_remedies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.remedy.choices = [("", "—"), *[(r.value, REMEDY_LABELS[r]) for r in first_contact_remedies]]
+        self.resolution_code.choices = [("", "—"), *[(code, RESOLUTION_LABELS.get(code, code))
+                                                     for code in resolution_codes]]
+
+    def settlement(self) -> dict | None:
+        """The settlement typed in, when the box says the complaint is settled now."""
+        return {name: self[name].data for name in self.SETTLEMENT_FIELDS} if self.settle.data else None
 
 
 class VersionedForm(FlaskForm):
@@ -58,6 +68,7 @@ class VersionedForm(FlaskForm):
 class MessageForm(VersionedForm):
     message = TextAreaField(_l("Your message"), validators=[DataRequired(message=_l("Please write something.")),
                                                            Length(max=5000)])
+    photos = MultipleFileField(_l("Photos (up to 3, JPEG, PNG, WebP or HEIC, 5 MB each)"))
 
 
 class NoteForm(VersionedForm):
@@ -88,9 +99,3 @@ class TransitionForm(VersionedForm):
         self.category.choices = [("", "—"), *categories()]
         self.resolution_code.choices = [("", "—"), *[(code, RESOLUTION_LABELS.get(code, code)) for code in resolution_codes]]
         self.remedy.choices = [("", "—"), *[(r.value, REMEDY_LABELS[r]) for r in Remedy]]
-
-
-REMEDY_LABELS = {
-    Remedy.APOLOGY: _l("Apology"), Remedy.EXPLANATION: _l("Explanation"), Remedy.REPAIR: _l("Repair"),
-    Remedy.REPLACEMENT: _l("Replacement"), Remedy.REFUND: _l("Refund"), Remedy.GOODWILL: _l("Goodwill payment"),
-}

@@ -1,4 +1,5 @@
 """Staff case pages: the queue, entering a complaint, the case page and each workflow step."""
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -12,10 +13,23 @@ from ..models import Attachment, Case, CaseState, Channel, Role, Severity, Staff
 from ..models.base import now_utc
 from ..services import cases, complaints, sla
 from ..services.errors import Conflict, InvalidInput, NotFound
-from .forms import REMEDY_LABELS, NoteForm, StaffComplaintForm, TransitionForm
-from .views import intake_from, prefill_contact, show_field_errors
+from ..form_errors import show_field_errors
+from . import labels
+from .forms import NoteForm, StaffComplaintForm, TransitionForm
+from .views import intake_from, prefill_contact, uploaded_photos
 
 bp = Blueprint("cases", __name__)
+# The queue's first-contact resolution rate covers the complaints of this many recent days.
+FIRST_CONTACT_DAYS = 30
+
+
+@bp.context_processor
+def words_for_codes() -> dict:
+    """The staff pages show every workflow code in the reader's language."""
+    return {"severity_label": labels.severity_label, "sla_label": labels.sla_label,
+            "channel_labels": labels.CHANNEL_LABELS, "actor_labels": labels.ACTOR_LABELS,
+            "remedy_labels": labels.REMEDY_LABELS, "resolution_labels": labels.RESOLUTION_LABELS,
+            "describe_changes": labels.describe_changes}
 
 
 @bp.get("/")
@@ -30,7 +44,9 @@ def queue():
         sla_state=args.get("sla") or None,
     )
     rows, counts = cases.queue(filters)
+    settled, received = cases.first_contact_rate(since=now_utc() - timedelta(days=FIRST_CONTACT_DAYS))
     return render_template("complaints/queue.html", rows=rows, counts=counts, args=args, states=CaseState,
+                           first_contact=(settled, received, FIRST_CONTACT_DAYS),
                            severities=Severity, categories=complaints.categories(), teams=_teams(), agents=_agents(),
                            state_label=cases.state_label, category_label=complaints.category_label)
 
@@ -39,7 +55,8 @@ def queue():
 @role_required(Role.AGENT)
 def new():
     """Enter a complaint received by phone, letter or in person."""
-    form = StaffComplaintForm()
+    form = StaffComplaintForm(resolution_codes=current_app.config["RESOLUTION_CODES"],
+                              first_contact_remedies=cases.FIRST_CONTACT_REMEDIES)
     caller, lookup_error = None, None
     if request.method == "GET" and request.args.get("caller"):
         # The agent types the caller's number once; a known customer's details fill the form.
@@ -50,16 +67,26 @@ def new():
         prefill_contact(form, caller)
         if caller is None and not lookup_error:
             form.phone.data = request.args["caller"]
-    if form.validate_on_submit():
+    if form.is_submitted():
+        form_valid = form.validate()
+        actor, settlement = cases.Actor.staff(current_user), form.settlement()
+        data = intake_from(form, _enum(Channel, form.channel.data) or Channel.PHONE)
         try:
-            filed = complaints.file_complaint(intake_from(form, Channel(form.channel.data)), entered_by=current_user)
+            if not form_valid:
+                cases.check_entry(data, actor, settlement)  # so every correction is asked for at once
+            elif settlement is None:
+                reference = complaints.file_complaint(data, entered_by=current_user).complaint.reference
+                flash(_("Complaint %(ref)s entered.", ref=reference), "success")
+                return redirect(url_for("cases.detail", reference=reference), code=303)
+            else:
+                reference = cases.settle_at_first_contact(data, actor, settlement).complaint.reference
+                flash(_("Complaint %(ref)s entered and settled at first contact.", ref=reference), "success")
+                return redirect(url_for("cases.detail", reference=reference), code=303)
         except InvalidInput as error:
             show_field_errors(form, error)
-        else:
-            flash(_("Complaint %(ref)s entered.", ref=filed.complaint.reference), "success")
-            return redirect(url_for("cases.detail", reference=filed.complaint.reference), code=303)
     return render_template("complaints/staff_new.html", form=form, caller=caller, lookup_error=lookup_error,
-                           looked_up=request.args.get("caller", "")), 422 if form.errors else 200
+                           looked_up=request.args.get("caller", ""),
+                           limit=cases.settlement_limit(current_user)), 422 if form.errors else 200
 
 
 @bp.get("/<reference>")
@@ -100,8 +127,7 @@ def message(reference: str):
     form = NoteForm()
     if not form.validate_on_submit() or not form.version.data.isdigit():
         return _case_page(case, note_form=form), 422
-    photos = [complaints.Photo(f.filename, f.read(current_app.config["COMPLAINT_PHOTO_MAX_BYTES"] + 1))
-              for f in request.files.getlist(form.attachment.name) if f and f.filename]
+    photos = uploaded_photos(form.attachment.name)
     try:
         cases.add_message(case, cases.Actor.staff(current_user), form.body.data, public=form.public.data,
                           expected_version=int(form.version.data), photos=photos)
@@ -195,15 +221,18 @@ def _case_page(case: Case, form: TransitionForm | None = None, open_event: str |
     blank = _transition_form(formdata=None, obj=case, version=case.version)
     note = note_form or NoteForm(formdata=None, version=case.version)
     complaint = case.complaint
+    teams = _teams()
     return render_template(
         "complaints/case.html", case=case, complaint=complaint, events=events, form=form, blank=blank,
         open_event=open_event, note_form=note, action_form=FlaskForm(),
-        steps=[(event, cases.required_fields(event)) for event in cases.allowed_events(case, actor) if event != "merge"],
+        steps=[(event, cases.required_fields(event)) for event in cases.allowed_events(case, actor)
+               if event != "merge" and event not in cases.ENTRY_EVENTS],
         can_merge="merge" in cases.allowed_events(case, actor),
         clocks=sla.clocks(case, events, sla.targets_for(case), sla.calendar_from_config(), now),
-        staff={u.id: u.username for u in db.session.scalars(db.select(StaffUser))}, teams=_teams(), agents=_agents(),
+        staff={u.id: u.username for u in db.session.scalars(db.select(StaffUser))}, teams=teams, agents=_agents(),
+        team_names={team.id: team.name for team in teams},
         state_label=cases.state_label, event_label=cases.event_label, category_label=complaints.category_label,
-        remedy_labels=REMEDY_LABELS, can_assign=current_user.role.at_least(Role.SUPERVISOR),
+        can_assign=current_user.role.at_least(Role.SUPERVISOR),
         customer_status=complaints.CUSTOMER_STATUS[case.state], tracking_url=complaints.tracking_url(complaint),
     )
 

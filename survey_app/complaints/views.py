@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 
 from ..extensions import limiter
+from ..form_errors import show_field_errors
 from ..i18n import current_language
 from ..models import CaseState, Channel, Severity
 from ..services import cases, complaints
@@ -21,13 +22,18 @@ def new():
     if request.method == "GET":
         # An invited respondent arrives with their invitation: what they told us is not asked again.
         prefill_contact(form, complaints.customer_of_invitation(request.args.get("invitation", "")))
-    if form.validate_on_submit():
+    if form.is_submitted():
+        form_valid = form.validate()
         try:
-            filed = complaints.file_complaint(intake_from(form, Channel.WEB))
+            data = intake_from(form, Channel.WEB)
+            if not form_valid:
+                # Say everything that needs correcting at once, the service's findings too.
+                complaints.check_intake(data)
+            else:
+                filed = complaints.file_complaint(data)
+                return redirect(url_for("complaints.track", key=filed.tracking_key, new=1), code=303)
         except InvalidInput as error:
             show_field_errors(form, error)
-        else:
-            return redirect(url_for("complaints.track", key=filed.tracking_key, new=1), code=303)
     return render_template("complaints/new.html", form=form), 422 if form.errors else 200
 
 
@@ -54,17 +60,20 @@ def act(key: str, action: str):
     if not form.version.data or not form.version.data.isdigit():
         abort(400)
     version, text = int(form.version.data), form.message.data or ""
+    # Photos come with a message or a contest: what the customer was asked for, or their evidence.
+    photos = uploaded_photos(form.photos.name) if action in ("write", "contest") else []
     try:
         if action == "write":
-            case = cases.customer_writes(case, text, expected_version=version)
+            case = cases.customer_writes(case, text, expected_version=version, photos=photos)
         else:
             fields = {"message": text} if action == "contest" else {"reason": text} if action == "withdraw" else {}
-            cases.transition(case, action, cases.CUSTOMER_ACTOR, expected_version=version, fields=fields)
+            cases.transition(case, action, cases.CUSTOMER_ACTOR, expected_version=version, fields=fields,
+                             photos=photos)
     except Conflict as error:
         flash(str(error), "error")
         return _tracking_page(complaint, key, form=form, action=action), 409
     except InvalidInput as error:
-        flash(str(error), "error")
+        show_field_errors(form, error)
         return _tracking_page(complaint, key, form=form, action=action), 422
     flash(_("Thank you, we have it."), "success")
     return redirect(url_for("complaints.track", key=complaints.tracking_key(case.complaint)), code=303)
@@ -83,7 +92,8 @@ def _tracking_page(complaint, key: str, form: MessageForm | None = None, action:
     blank = MessageForm(formdata=None, version=case.version)
     return render_template(
         "complaints/track.html", complaint=complaint, case=case, key=key, form=form or blank, blank=blank,
-        action=action, events=cases.events_of(case, public_only=True), status=complaints.CUSTOMER_STATUS[case.state],
+        action=action, events=cases.events_of(case, public_only=True), photos=complaints.public_photo_names(complaint),
+        status=complaints.CUSTOMER_STATUS[case.state],
         category=complaints.category_label(complaint.category), states=CaseState,
         survey_url=complaints.handling_survey_url(case) if case.is_closed else None,
         link=complaints.tracking_url(complaint), new=request.args.get("new") == "1",
@@ -92,17 +102,24 @@ def _tracking_page(complaint, key: str, form: MessageForm | None = None, action:
 
 def intake_from(form: ComplaintForm, channel: Channel) -> complaints.ComplaintInput:
     """The service's input from a filled complaint form and its uploaded photos."""
-    limit = current_app.config["COMPLAINT_PHOTO_MAX_BYTES"]
-    photos = [complaints.Photo(f.filename, f.read(limit + 1)) for f in request.files.getlist(form.photos.name)
-              if f and f.filename]
+    photos = uploaded_photos(form.photos.name)
     severity = getattr(form, "severity", None)
+    known_severity = severity is not None and severity.data in Severity.__members__.values()
     return complaints.ComplaintInput(
         category=form.category.data, description=form.description.data, occurred_on=form.occurred_on.data,
         location=form.location.data, desired_outcome=form.desired_outcome.data, name=form.name.data,
         phone=form.phone.data, email=form.email.data, consent_to_contact=form.consent_to_contact.data,
         language=current_language(), channel=channel, photos=photos,
-        severity=Severity(severity.data) if severity else Severity.NORMAL,
+        severity=Severity(severity.data) if known_severity else Severity.NORMAL,
     )
+
+
+def uploaded_photos(field_name: str) -> list[complaints.Photo]:
+    """The files sent in ``field_name``, each read to one byte past the size limit so that an
+    oversized photo is refused by its size without being read whole."""
+    limit = current_app.config["COMPLAINT_PHOTO_MAX_BYTES"]
+    return [complaints.Photo(f.filename, f.read(limit + 1)) for f in request.files.getlist(field_name)
+            if f and f.filename]
 
 
 def prefill_contact(form: ComplaintForm, customer) -> None:
@@ -112,11 +129,3 @@ def prefill_contact(form: ComplaintForm, customer) -> None:
     form.name.data = form.name.data or customer.name
     form.phone.data = form.phone.data or customer.phone
     form.email.data = form.email.data or customer.email
-
-
-def show_field_errors(form, error: InvalidInput) -> None:
-    for name, message in error.field_errors.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
-    if not any(name in form for name in error.field_errors):
-        flash(str(error), "error")

@@ -5,7 +5,7 @@ from .complaint import (ActorKind, Attachment, CalendarDay, Case, CaseEvent, Cas
                         Remedy, Severity, SlaPolicy, StateCategory, Team)
 from .customer import (Contact, ContactChannel, ContactPurpose, ConsentRecord, ConsentSource, Customer,
                        CustomerEvent, CustomerEventKind)
-from .merge import CustomerMerge, DuplicateCandidate, DuplicateReason, DuplicateStatus
+from .merge import CustomerArrival, CustomerMerge, DuplicateCandidate, DuplicateReason, DuplicateStatus
 from .job import Job, JobStatus
 from .response import Response, ResponseSegment, ResponseStatus
 from .survey import InstrumentVersion, Invitation, Survey, SurveyStatus, Wave
@@ -37,6 +37,7 @@ __all__ = [
     "Customer",
     "CustomerEvent",
     "CustomerEventKind",
+    "CustomerArrival",
     "CustomerMerge",
     "DuplicateCandidate",
     "DuplicateReason",

@@ -4,6 +4,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlalchemy import JSON, ForeignKey, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
@@ -178,6 +179,8 @@ class Case(db.Model):
     # A customer writing after the reopen window gets a new case linked to the old one.
     follows_case_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_case.id"))
     handling_invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"))
+    # Settled by the person who took the complaint, in the same step: what the first-contact rate counts.
+    first_contact: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -84,3 +84,23 @@ class CustomerMerge(db.Model):
 
     def __repr__(self) -> str:
         return f"<CustomerMerge {self.absorbed_id}->{self.survivor_id}{' undone' if self.is_undone else ''}>"
+
+
+class CustomerArrival(db.Model):
+    """A record that reached a customer through the keys of a customer merged into them, with
+    those keys: undoing that merge sends the record back to whoever the keys belonged to."""
+
+    __tablename__ = "customer_arrival"
+    __table_args__ = (KEEP_ON_MERGE,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[int]
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    reference: Mapped[str | None] = mapped_column(String(64))
+    arrived_at = mapped_column(UTCDateTime, default=now_utc, nullable=False)
+
+    def keys(self) -> set[tuple[str, str]]:
+        return {(name, value) for name in ("phone", "email", "reference") if (value := getattr(self, name))}

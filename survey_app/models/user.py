@@ -1,10 +1,11 @@
 """Staff accounts: who may log in and with which role."""
 import enum
+from decimal import Decimal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -38,6 +39,8 @@ class StaffUser(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role))
     team: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
+    # What this person may give at first contact without asking anyone; None: the configured default.
+    settlement_limit: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     created_at = mapped_column(UTCDateTime, default=now_utc, nullable=False)
 
     def set_password(self, password: str) -> None:

@@ -18,7 +18,7 @@ from ..models import (ActorKind, Attachment, Case, CaseEvent, CaseState, EventKi
                       StateCategory)
 from ..models.base import now_utc
 from . import complaints, sla
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, DomainError, InvalidInput
 
 S = CaseState
 STAFF = frozenset({"agent", "supervisor", "admin"})
@@ -73,7 +73,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("resume", frozenset({S.WAITING_INTERNAL}), S.INVESTIGATING, STAFF),
     Transition("request_approval", frozenset({S.INVESTIGATING, S.ESCALATED}), S.PENDING_APPROVAL, STAFF,
                ("decision", *CLOSURE_FIELDS), ("amount_given_for_money", "needs_approval")),
-    Transition("approve", frozenset({S.PENDING_APPROVAL}), S.RESPONDED, SUPERVISORS),
+    Transition("approve", frozenset({S.PENDING_APPROVAL}), S.RESPONDED, SUPERVISORS, (), ("not_own_request",)),
     Transition("decline", frozenset({S.PENDING_APPROVAL}), S.INVESTIGATING, SUPERVISORS, ("message",)),
     Transition("respond", frozenset({S.INVESTIGATING, S.ESCALATED}), S.RESPONDED, STAFF,
                ("decision", *CLOSURE_FIELDS), ("amount_given_for_money", "within_approval_limit")),
@@ -81,7 +81,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     # A second contest goes over the handler's head.
     Transition("contest", frozenset({S.RESPONDED}), S.ESCALATED, STAFF | CUSTOMER, ("message",), ("contested_before",)),
     Transition("contest", frozenset({S.RESPONDED}), S.INVESTIGATING, STAFF | CUSTOMER, ("message",)),
-    Transition("escalate", NOT_CLOSED - {S.ESCALATED}, S.ESCALATED, STAFF | SYSTEM, ("reason",)),
+    # A case waiting for approval already rests with the supervisors: escalating it would drop the request.
+    Transition("escalate", NOT_CLOSED - {S.ESCALATED, S.PENDING_APPROVAL}, S.ESCALATED, STAFF | SYSTEM, ("reason",)),
     Transition("take_over", frozenset({S.ESCALATED}), S.INVESTIGATING, SUPERVISORS),
     Transition("close_unresolved", frozenset({S.RESPONDED, S.ESCALATED}), S.CLOSED_UNRESOLVED, SUPERVISORS,
                ("recourse", *CLOSURE_FIELDS)),
@@ -89,11 +90,18 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("reopen", frozenset({S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED}), S.INVESTIGATING,
                SUPERVISORS | CUSTOMER, ("message",), ("within_reopen_window",)),
     Transition("merge", NOT_CLOSED, S.MERGED, STAFF, ("merged_into",)),
+    # The front line settles a small complaint in the step that records it (see settle_at_first_contact).
+    Transition("settle", frozenset({S.RECEIVED}), S.CLOSED_ACCEPTED, STAFF, ("decision", *CLOSURE_FIELDS),
+               ("taken_by_actor", "first_contact_remedy", "amount_given_for_money", "within_settlement_limit")),
 )
+SETTLE = next(t for t in TRANSITIONS if t.event == "settle")
+FIRST_CONTACT_REMEDIES = (Remedy.APOLOGY, Remedy.EXPLANATION, Remedy.GOODWILL)
 EVENTS = tuple(dict.fromkeys(t.event for t in TRANSITIONS))
 # Events whose text the customer sees; the rest of the log is for staff.
 PUBLIC_EVENTS = frozenset({"reject", "ask_customer", "customer_replied", "approve", "respond", "accept", "contest",
-                           "close_unresolved", "withdraw", "reopen"})
+                           "close_unresolved", "withdraw", "reopen", "settle"})
+# Steps made where a complaint is entered, never offered on the case page.
+ENTRY_EVENTS = frozenset({"settle"})
 
 
 # Guards: each returns None when the transition may go ahead, else the reason it may not.
@@ -116,6 +124,42 @@ def guard_needs_approval(case, actor, values, now):
 def guard_within_approval_limit(case, actor, values, now):
     if actor.role == "agent" and (values.get("remedy_amount") or 0) > _approval_limit():
         return _("A remedy over %(limit)s needs a supervisor's approval.", limit=_approval_limit())
+    return None
+
+
+def guard_not_own_request(case, actor, values, now):
+    """Four eyes: whoever asked for an approval cannot give it."""
+    requester = db.session.scalar(sa.select(CaseEvent.actor_id).where(
+        CaseEvent.case_id == case.id, CaseEvent.name == "request_approval").order_by(CaseEvent.id.desc()).limit(1))
+    if actor.user is not None and requester == actor.user.id:
+        return _("You asked for this approval: another supervisor or an admin must give it.")
+    return None
+
+
+def settlement_limit(user: StaffUser) -> Decimal:
+    if user.settlement_limit is not None:
+        return user.settlement_limit
+    return Decimal(str(current_app.config["FIRST_CONTACT_LIMIT"]))
+
+
+def guard_taken_by_actor(case, actor, values, now):
+    """Only the person who took the complaint settles it at first contact, and only then."""
+    complaint = case.complaint
+    if actor.user is not None and complaint.entered_by_id == actor.user.id and case.version == 1:
+        return None
+    return _("Only the person taking a complaint can settle it at first contact, as they enter it.")
+
+
+def guard_first_contact_remedy(case, actor, values, now):
+    if values.get("remedy") not in FIRST_CONTACT_REMEDIES:
+        return _("At first contact: an apology, an explanation or a goodwill gesture.")
+    return None
+
+
+def guard_within_settlement_limit(case, actor, values, now):
+    limit = settlement_limit(actor.user)
+    if (values.get("remedy_amount") or 0) > limit:
+        return _("Over your limit of %(limit)s for settling at once: open the case and ask for approval.", limit=limit)
     return None
 
 
@@ -145,6 +189,10 @@ def guard_agent_works_own_team(case, actor, values, now):
 
 GUARDS = {name.removeprefix("guard_"): fn for name, fn in globals().items() if name.startswith("guard_")}
 ALWAYS = ("agent_works_own_team",)
+# Guards that refuse what was typed rather than the step itself: their refusal is shown at the field.
+FIELD_GUARDS = {"amount_given_for_money": "remedy_amount", "needs_approval": "remedy_amount",
+                "within_approval_limit": "remedy_amount", "first_contact_remedy": "remedy",
+                "within_settlement_limit": "remedy_amount"}
 
 
 def allowed_events(case: Case, actor: Actor) -> list[str]:
@@ -154,14 +202,17 @@ def allowed_events(case: Case, actor: Actor) -> list[str]:
 
 
 def transition(case: Case, event: str, actor: Actor, *, expected_version: int, fields: dict | None = None,
-               now: datetime | None = None) -> CaseEvent:
-    """Make ``event`` happen to ``case`` and commit it.
+               photos: list | None = None, now: datetime | None = None) -> CaseEvent:
+    """Make ``event`` happen to ``case``, with any photos sent along, and commit it.
 
     :raise Conflict: when the case changed since ``expected_version``, or no transition allows it.
-    :raise InvalidInput: when a required field is missing or invalid (``field_errors`` says which).
+    :raise InvalidInput: when a required field is missing or invalid (``field_errors`` says which),
+        or a photo is refused by :func:`complaints.check_photos`.
     """
     now = now or now_utc()
+    checked = complaints.check_photos(photos or [])
     record = apply(case, event, actor, expected_version=expected_version, fields=fields or {}, now=now)
+    _attach(case, record, checked, now)
     save(case)
     complaints.tell_customer(case, record)
     return record
@@ -179,17 +230,18 @@ def apply(case: Case, event: str, actor: Actor, *, expected_version: int, fields
         raise Conflict(_("Your role may not do “%(event)s”.", event=event_label(event)))
     values = _clean(fields)
     merged = {**{name: getattr(case, name) for name in CASE_FIELDS}, **values}
-    reasons = []
+    refusals = []
     for candidate in candidates:
         missing = {name: _("Required.") for name in candidate.required if merged.get(name) in (None, "")}
         if missing:
             raise InvalidInput(_("Please fill in the marked fields."), missing)
-        refusals = [GUARDS[g](case, actor, merged, now) for g in (*ALWAYS, *candidate.guards)]
-        refusals = [r for r in refusals if r]
+        refusals = [(g, reason) for g in (*ALWAYS, *candidate.guards) if (reason := GUARDS[g](case, actor, merged, now))]
         if not refusals:
             return _record_transition(case, candidate, actor, values, now)
-        reasons.extend(refusals)
-    raise Conflict(reasons[-1])
+    guard, reason = refusals[-1]
+    if guard in FIELD_GUARDS:
+        raise InvalidInput(reason, {FIELD_GUARDS[guard]: reason})
+    raise Conflict(reason)
 
 
 def _record_transition(case: Case, rule: Transition, actor: Actor, values: dict, now: datetime) -> CaseEvent:
@@ -217,6 +269,73 @@ def _record_transition(case: Case, rule: Transition, actor: Actor, values: dict,
     return record
 
 
+def check_entry(data: "complaints.ComplaintInput", actor: Actor, settlement: dict | None) -> None:
+    """Check a complaint being entered, and its settlement at first contact if one is given.
+
+    :raise InvalidInput: naming every field to correct, of the complaint and of the settlement together.
+    """
+    errors = {}
+    try:
+        complaints.check_intake(data)
+    except InvalidInput as error:
+        errors.update(error.field_errors)
+    if settlement is not None:
+        errors.update(_settlement_errors(actor, settlement))
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), errors)
+
+
+def _settlement_errors(actor: Actor, fields: dict) -> dict[str, str]:
+    try:
+        values = _clean(fields)
+    except InvalidInput as error:
+        return error.field_errors
+    # The category comes with the complaint itself.
+    errors = {name: _("Required.") for name in SETTLE.required if name != "category" and values.get(name) is None}
+    for guard in SETTLE.guards:
+        if guard in FIELD_GUARDS and FIELD_GUARDS[guard] not in errors:
+            reason = GUARDS[guard](None, actor, values, None)
+            if reason:
+                errors[FIELD_GUARDS[guard]] = reason
+    return errors
+
+
+def settle_at_first_contact(data: "complaints.ComplaintInput", actor: Actor, settlement: dict,
+                            now: datetime | None = None) -> "complaints.Filed":
+    """Enter a complaint and close it at once with what the person taking it gave (DOMAIN.md: the
+    front line may apologise, explain and settle a small matter without asking a superior).
+
+    One commit: the complaint, its "received" and "settled" events, the first-contact flag and the
+    handling-survey invitation; then one email with the outcome instead of an acknowledgement.
+
+    :raise InvalidInput: naming every field to correct (see :func:`check_entry`).
+    """
+    now = now or now_utc()
+    check_entry(data, actor, settlement)
+    filed = complaints.file_complaint(data, entered_by=actor.user, now=now, commit=False)
+    case = filed.case
+    try:
+        record = apply(case, "settle", actor, expected_version=case.version, fields=settlement, now=now)
+    except DomainError:
+        db.session.rollback()
+        raise
+    # The one who settled it handled it (the monthly callbacks draw from their customers).
+    case.assignee_id, case.first_contact = actor.user.id, True
+    record.changes = {**record.changes, "assignee_id": actor.user.id, "first_contact": True}
+    save(case)
+    complaints.tell_customer(case, record)
+    return filed
+
+
+def first_contact_rate(since: datetime) -> tuple[int, int]:
+    """Complaints opened since ``since`` settled at first contact, and all complaints opened
+    since then; duplicates merged away and contacts that were not complaints are not counted."""
+    counted = sa.select(sa.func.count(), sa.func.count().filter(Case.first_contact.is_(True))).where(
+        Case.opened_at >= since, Case.state.not_in((S.MERGED, S.NOT_A_COMPLAINT)))
+    total, settled = db.session.execute(counted).one()
+    return settled, total
+
+
 def add_message(case: Case, actor: Actor, body: str, *, public: bool, expected_version: int,
                 photos: list | None = None, now: datetime | None = None) -> CaseEvent:
     """An internal note (``public=False``) or a reply the customer sees, with photos; commits.
@@ -240,11 +359,7 @@ def add_message(case: Case, actor: Actor, body: str, *, public: bool, expected_v
     record = CaseEvent(case_id=case.id, kind=kind, name=kind.value, actor_kind=actor.kind,
                        actor_id=actor.user.id if actor.user else None, body=body, public=public, at=now, changes={})
     db.session.add(record)
-    db.session.flush()
-    db.session.add_all(Attachment(complaint_id=case.complaint_id, event_id=record.id, filename=photo.filename,
-                                  content_type=content_type, size=len(photo.data), data=photo.data, public=public,
-                                  created_at=now)
-                       for photo, content_type in checked)
+    _attach(case, record, checked, now)
     case.updated_at = now
     save(case)
     if kind is EventKind.REPLY:
@@ -252,24 +367,37 @@ def add_message(case: Case, actor: Actor, body: str, *, public: bool, expected_v
     return record
 
 
-def customer_writes(case: Case, body: str, *, expected_version: int, now: datetime | None = None) -> Case:
-    """A message from the tracking page: answers a question, reopens a recently closed case, or,
-    after the reopen window, opens a new case linked to this one. Returns the case that got it."""
+def _attach(case: Case, record: CaseEvent, checked: list, now: datetime) -> None:
+    """Keep checked photos with the event they came with, seen by whoever may see the event."""
+    if not checked:
+        return
+    db.session.flush()
+    db.session.add_all(Attachment(complaint_id=case.complaint_id, event_id=record.id, filename=photo.filename,
+                                  content_type=content_type, size=len(photo.data), data=photo.data,
+                                  public=record.public, created_at=now)
+                       for photo, content_type in checked)
+
+
+def customer_writes(case: Case, body: str, *, expected_version: int, photos: list | None = None,
+                    now: datetime | None = None) -> Case:
+    """A message from the tracking page, with any photos: answers a question, reopens a recently
+    closed case, or, after the reopen window, opens a new case linked to this one. Returns the
+    case that got it."""
     now = now or now_utc()
     if case.state is S.WAITING_CUSTOMER:
         transition(case, "customer_replied", CUSTOMER_ACTOR, expected_version=expected_version,
-                   fields={"message": body}, now=now)
+                   fields={"message": body}, photos=photos, now=now)
         return case
     if case.state in (S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED):
         check_version(case, expected_version)
         if guard_within_reopen_window(case, CUSTOMER_ACTOR, {}, now) is None:
             transition(case, "reopen", CUSTOMER_ACTOR, expected_version=expected_version,
-                       fields={"message": body}, now=now)
+                       fields={"message": body}, photos=photos, now=now)
             return case
-        return complaints.file_follow_on(case, body, now)
+        return complaints.file_follow_on(case, body, now, photos=photos)
     if case.is_closed:
         raise Conflict(_("This case is closed."))
-    add_message(case, CUSTOMER_ACTOR, body, public=True, expected_version=expected_version, now=now)
+    add_message(case, CUSTOMER_ACTOR, body, public=True, expected_version=expected_version, photos=photos, now=now)
     return case
 
 
@@ -307,7 +435,10 @@ def merge(duplicate: Case, survivor: Case, actor: Actor, *, expected_version: in
 
 
 def escalate_breaches(now: datetime | None = None) -> list[Case]:
-    """Escalate every case with a newly breached SLA target to the supervisors; commits each."""
+    """Escalate every case with a newly breached SLA target to the supervisors; commits each.
+
+    A case waiting for approval gets its breach recorded but keeps its state: it is with the
+    supervisors already, and escalating would drop the request they are to decide."""
     now = now or now_utc()
     cases = list(db.session.scalars(sa.select(Case).where(Case.state.in_(NOT_CLOSED - {S.ESCALATED}))))
     calendar = sla.calendar_from_config()
@@ -321,10 +452,13 @@ def escalate_breaches(now: datetime | None = None) -> list[Case]:
         for target in breached:
             db.session.add(CaseEvent(case_id=case.id, kind=EventKind.SLA_BREACH, name=target,
                                      actor_kind=ActorKind.SYSTEM, changes={}, at=now))
-        apply(case, "escalate", SYSTEM_ACTOR, expected_version=case.version,
-              fields={"reason": _("SLA breached: %(targets)s", targets=", ".join(breached))}, now=now)
+        if case.state is S.PENDING_APPROVAL:
+            case.updated_at = now
+        else:
+            apply(case, "escalate", SYSTEM_ACTOR, expected_version=case.version,
+                  fields={"reason": _("SLA breached: %(targets)s", targets=", ".join(breached))}, now=now)
+            escalated.append(case)
         save(case)
-        escalated.append(case)
     return escalated
 
 
@@ -356,7 +490,8 @@ def events_of(case: Case, *, public_only: bool = False) -> list[CaseEvent]:
 
 def project(events: list[CaseEvent]) -> dict:
     """Rebuild the workflow fields of a case from its events alone."""
-    state = {"state": S.RECEIVED, **{name: None for name in (*CASE_FIELDS, "decision", "recourse", "reason")}}
+    state = {"state": S.RECEIVED, "first_contact": False,
+             **{name: None for name in (*CASE_FIELDS, "decision", "recourse", "reason")}}
     for event in events:
         if event.to_state is not None:
             state["state"] = event.to_state
@@ -425,7 +560,8 @@ def event_label(event: str) -> str:
         "approve": _("Approve"), "decline": _("Decline"), "respond": _("Send the response"),
         "accept": _("Accepted"), "contest": _("Contested"), "escalate": _("Escalate"), "take_over": _("Take over"),
         "close_unresolved": _("Close unresolved"), "withdraw": _("Withdraw"), "reopen": _("Reopen"),
-        "merge": _("Merge"),
+        "merge": _("Merge"), "receive": _("Received"), "reassign": _("Reassigned"),
+        "merged_in": _("Another case merged into this one"), "settle": _("Settled at first contact"),
     }.get(event, event)
 
 

@@ -22,7 +22,7 @@ from ..models.base import now_utc
 from . import assignment, mail
 from . import instruments as instrument_store
 from .consent import ContactDecision, may_contact, record_contact
-from .customers import ContactKeys, active_customer, find_by_keys, resolve_customer
+from .customers import ContactKeys, active_customer, find_by_keys, note_arrival, resolve_customer
 from .errors import InvalidInput, NotFound
 from .instruments import instrument_of
 from .invitations import find_invitation, issue_invitation, token_for
@@ -109,43 +109,42 @@ def may_notify(customer: Customer, channel: str, purpose: str) -> ContactDecisio
     return may_contact(customer, channel, purpose)
 
 
-def _record_consent(customer: Customer, data: "ComplaintInput", source: ConsentSource, now: datetime) -> None:
+def _record_consent(customer: Customer, data: "ComplaintInput", source: ConsentSource,
+                    now: datetime) -> list[ConsentRecord]:
     """The form's "you may contact me about this complaint" box, kept as the customer's consent to follow-up."""
-    db.session.add_all(
-        ConsentRecord(customer_id=customer.id, channel=channel, purpose=ContactPurpose.FOLLOW_UP,
-                      granted=data.consent_to_contact, source=source, note="complaint form", recorded_at=now)
-        for channel in (ContactChannel.EMAIL, ContactChannel.PHONE, ContactChannel.SMS)
-    )
+    records = [ConsentRecord(customer_id=customer.id, channel=channel, purpose=ContactPurpose.FOLLOW_UP,
+                             granted=data.consent_to_contact, source=source, note="complaint form", recorded_at=now)
+               for channel in (ContactChannel.EMAIL, ContactChannel.PHONE, ContactChannel.SMS)]
+    db.session.add_all(records)
+    return records
 
 
 def file_complaint(data: ComplaintInput, *, entered_by: StaffUser | None = None, customer: Customer | None = None,
-                   response: Response | None = None, follows: Case | None = None, now: datetime | None = None) -> Filed:
+                   response: Response | None = None, follows: Case | None = None, now: datetime | None = None,
+                   commit: bool = True) -> Filed:
     """Store a complaint and open its case, routed to a team and an agent; commits, then emails
-    the reference when the customer gave an address and may be contacted.
+    the reference when the customer gave an address and may be contacted. With ``commit=False``
+    it only flushes: the caller goes on in the same transaction, commits and tells the customer.
 
     :raise InvalidInput: with ``field_errors`` for anything the person filing can correct.
     """
     now = now or now_utc()
-    photos = _check(data)
+    photos, keys = check_intake(data)
     if customer is None:
-        try:
-            keys = ContactKeys.parse(data.phone, data.email, None, current_app.config["DEFAULT_PHONE_REGION"])
-        except InvalidInput as error:
-            field_name = "email" if "@" in str(error) else "phone"
-            raise InvalidInput(_("Please correct the marked fields."), {field_name: str(error)}) from None
         customer, _created = resolve_customer(keys, data.name)
+    consents = []
     if response is None:
         source = ConsentSource.STAFF if entered_by else (
             ConsentSource.API if data.channel is Channel.API else ConsentSource.CUSTOMER_FORM)
-        _record_consent(customer, data, source, now)
+        consents = _record_consent(customer, data, source, now)
     nonce = secrets.token_hex(16)
     key = _tracking_key(nonce)
     complaint = Complaint(
         reference=f"pending-{nonce[:8]}", tracking_nonce=nonce, tracking_hash=_hash(key), customer_id=customer.id,
         channel=data.channel, category=data.category, description=data.description.strip(),
         occurred_on=data.occurred_on, location=_blank(data.location), desired_outcome=_blank(data.desired_outcome),
-        contact_name=_blank(data.name), contact_phone=customer.phone if data.phone else None,
-        contact_email=customer.email if data.email else None, consent_to_contact=data.consent_to_contact,
+        contact_name=_blank(data.name), contact_phone=keys.phone, contact_email=keys.email,
+        consent_to_contact=data.consent_to_contact,
         language=data.language, response_id=response.id if response else None,
         possible_duplicate_of_id=_possible_duplicate(customer.id, data.category, now),
         entered_by_id=entered_by.id if entered_by else None, created_at=now,
@@ -153,6 +152,7 @@ def file_complaint(data: ComplaintInput, *, entered_by: StaffUser | None = None,
     complaint.attachments = [Attachment(filename=p.filename, content_type=t, size=len(p.data), data=p.data,
                                         created_at=now) for p, t in photos]
     db.session.add(complaint)
+    note_arrival(keys, customer, [complaint, *consents], at=now)
     db.session.flush()
     # The id makes the number unique without a counter that concurrent intakes would fight over.
     complaint.reference = f"C-{now.year}-{complaint.id:06d}"
@@ -167,6 +167,9 @@ def file_complaint(data: ComplaintInput, *, entered_by: StaffUser | None = None,
                              actor_id=entered_by.id if entered_by else None, to_state=CaseState.RECEIVED,
                              changes={"category": data.category, "severity": data.severity.value,
                                       "channel": data.channel.value}, at=now))
+    if not commit:
+        db.session.flush()
+        return Filed(complaint, case, key)
     db.session.commit()
     if response is None:
         # A follow-up opened from a low survey score is ours to make, not a complaint the
@@ -176,8 +179,19 @@ def file_complaint(data: ComplaintInput, *, entered_by: StaffUser | None = None,
     return Filed(complaint, case, key)
 
 
-def _check(data: ComplaintInput) -> list[tuple[Photo, str]]:
+def check_intake(data: ComplaintInput) -> tuple[list[tuple[Photo, str]], ContactKeys]:
+    """The photos with their types and the normalised contact keys, checked all at once.
+
+    :raise InvalidInput: naming every field the person filing must correct, not just the first.
+    """
     errors = {}
+    region = current_app.config["DEFAULT_PHONE_REGION"]
+    for name in ("phone", "email"):
+        try:
+            ContactKeys.parse(**{name: getattr(data, name)}, region=region)
+        except InvalidInput as error:
+            errors[name] = str(error)
+    keys = None if errors else ContactKeys.parse(data.phone, data.email, None, region)
     if data.category not in current_app.config["COMPLAINT_CATEGORIES"]:
         errors["category"] = _("Choose what the complaint is about.")
     if not data.description or not data.description.strip():
@@ -190,7 +204,7 @@ def _check(data: ComplaintInput) -> list[tuple[Photo, str]]:
     errors.update(photo_errors)
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), errors)
-    return photos
+    return photos, keys
 
 
 def check_photos(photos: list[Photo]) -> list[tuple[Photo, str]]:
@@ -267,6 +281,15 @@ def find_by_tracking_key(key: str) -> Complaint:
     return complaint
 
 
+def public_photo_names(complaint: Complaint) -> dict[int, list[str]]:
+    """The names of the photos the customer may see, by the event they came with."""
+    names: dict[int, list[str]] = {}
+    for item in complaint.attachments:
+        if item.public and item.event_id is not None:
+            names.setdefault(item.event_id, []).append(item.filename)
+    return names
+
+
 def find_by_reference(reference: str) -> Complaint:
     """:raise NotFound: when no complaint has this reference."""
     complaint = db.session.scalar(sa.select(Complaint).where(Complaint.reference == reference))
@@ -275,13 +298,13 @@ def find_by_reference(reference: str) -> Complaint:
     return complaint
 
 
-def file_follow_on(case: Case, body: str, now: datetime) -> Case:
+def file_follow_on(case: Case, body: str, now: datetime, photos: list[Photo] | None = None) -> Case:
     """The customer wrote after the reopen window: a new case, linked to the old one; commits."""
     complaint = case.complaint
     data = ComplaintInput(category=complaint.category, description=body, location=complaint.location,
                           name=complaint.contact_name, phone=complaint.contact_phone, email=complaint.contact_email,
                           consent_to_contact=complaint.consent_to_contact, language=complaint.language,
-                          channel=complaint.channel, severity=case.severity)
+                          channel=complaint.channel, severity=case.severity, photos=photos or [])
     return file_complaint(data, customer=complaint.customer, follows=case, now=now).case
 
 

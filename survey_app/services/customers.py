@@ -17,7 +17,8 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import Customer, CustomerEvent, CustomerEventKind, DuplicateCandidate, DuplicateReason, StaffUser
+from ..models import (Customer, CustomerArrival, CustomerEvent, CustomerEventKind, DuplicateCandidate, DuplicateReason,
+                      StaffUser)
 from ..models.base import now_utc
 from .errors import Conflict, InvalidInput
 
@@ -206,6 +207,24 @@ def find_by_keys(keys: ContactKeys) -> Customer | None:
         for customer in lookup.by_key(key, value):
             return active_customer(customer)
     return None
+
+
+def note_arrival(keys: ContactKeys, customer: Customer, records: Iterable, at=None) -> None:
+    """Remember the keys that brought new ``records`` to ``customer`` when one of them belongs to a
+    customer merged into another: undoing that merge then sends the records back to whoever the
+    keys belonged to (services/merges.py). Records that came any other way need no note. Does not commit."""
+    if not keys.any():
+        return
+    through_merged = db.session.scalar(sa.select(Customer.id).where(
+        Customer.merged_into_id.is_not(None), sa.or_(*(getattr(Customer, name) == value for name, value in keys.items())),
+    ).limit(1))
+    if through_merged is None:
+        return
+    db.session.flush()
+    db.session.add_all(CustomerArrival(customer_id=customer.id, table_name=record.__table__.name, row_id=record.id,
+                                       phone=keys.phone, email=keys.email, reference=keys.reference,
+                                       arrived_at=at or now_utc())
+                       for record in records)
 
 
 def active_customer(customer: Customer) -> Customer:

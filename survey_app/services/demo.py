@@ -11,12 +11,12 @@ from flask_babel import force_locale
 from instruments import builtin_paths
 
 from ..extensions import db
-from ..models import (CaseState, Complaint, Customer, DuplicateCandidate, DuplicateStatus, Response, ResponseSegment,
+from ..models import (CaseState, Channel, Complaint, Customer, DuplicateCandidate, DuplicateStatus, Response, ResponseSegment,
                       ResponseStatus, SlaPolicy, StaffUser, Survey, Team)
 from ..models.base import now_utc
 from . import instruments as instrument_store
 from . import consent, merges
-from .cases import CUSTOMER_ACTOR, Actor, merge, transition
+from .cases import CUSTOMER_ACTOR, Actor, merge, settle_at_first_contact, transition
 from .complaints import ComplaintInput, file_complaint
 from .customer_import import import_customers
 from .customers import ContactKeys, add_note, find_by_keys, request_removal, resolve_customer
@@ -135,7 +135,14 @@ def create_demo_complaints() -> list[str]:
         category=received.category, description="Same kettle, I wrote before.", phone=received.contact_phone,
         consent_to_contact=True), now=start + timedelta(minutes=35)).case
     merge(duplicate, filed_cases[CaseState.RECEIVED], Actor.staff(staff["agent"]), expected_version=duplicate.version)
-    return [f"complaints: one case in each of the {len(CaseState)} states, e.g. /staff/cases/{received.reference}"]
+    settle_at_first_contact(ComplaintInput(
+        category="service_attitude", description="Demo call: the cashier would not take back a faulty lid.",
+        name="Demo caller", phone="+8613900000099", consent_to_contact=True, channel=Channel.PHONE, language="zh"),
+        Actor.staff(staff["agent"]), {"decision": "We apologised and explained the returns rule; lid replaced.",
+                                      "remedy": "apology", "root_cause": "Returns rule not known at the till",
+                                      "resolution_code": "upheld"}, now=start + timedelta(minutes=40))
+    return [f"complaints: one case in each of the {len(CaseState)} states and one settled at first contact, "
+            f"e.g. /staff/cases/{received.reference}"]
 
 
 def _exists(slug: str) -> bool:

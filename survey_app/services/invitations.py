@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import AuditAction, ContactChannel, ContactPurpose, Invitation, StaffUser, Survey, Wave
 from ..models.base import now_utc
 from . import audit, consent
-from .customers import ContactKeys, resolve_customer
+from .customers import ContactKeys, note_arrival, resolve_customer
 from .errors import InvalidInput
 
 CONTACT_COLUMNS = ("name", "phone", "email", "reference")
@@ -84,7 +84,9 @@ def import_invitations(
         if _already_invited(survey, wave, customer.id):
             report.already_invited += 1
             continue
-        report.created.append(issue_invitation(survey, wave, customer.id, segments, secret_key, now, days_valid))
+        invitation = issue_invitation(survey, wave, customer.id, segments, secret_key, now, days_valid)
+        note_arrival(keys, customer, [invitation], at=now)
+        report.created.append(invitation)
     db.session.commit()
     return report
 

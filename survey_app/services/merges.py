@@ -4,16 +4,18 @@ A merge moves every row of every table with a foreign key to ``customer.id`` (fo
 metadata, so tables added later are covered) from the absorbed customer to the survivor, and
 records the primary keys it moved. The absorbed customer's row stays, pointing at the survivor,
 so its keys still find the survivor. Undo moves those rows back, also the rows added to the
-survivor since that hang on a moved row (a response to the absorbed customer's invitation),
-and restores the fields the merge filled in. Tables marked ``info={"customer_merge": "keep"}``
+survivor since that hang on a moved row (a response to the absorbed customer's invitation) or
+that reached the survivor through the absorbed customer's keys alone (intake notes those, see
+``customers.note_arrival``), and restores the fields the merge filled in. Tables marked ``info={"customer_merge": "keep"}``
 are history (the merge log, the review queue) and are never moved.
 """
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import Customer, CustomerMerge, DuplicateCandidate, DuplicateStatus, StaffUser
+from ..models import Customer, CustomerArrival, CustomerMerge, DuplicateCandidate, DuplicateStatus, StaffUser
 from ..models.base import now_utc
+from .customers import KEY_NAMES
 from .errors import Conflict
 
 FILLED_FIELDS = ("name", "name_key", "phone", "email", "reference", "annual_spend", "first_purchase_on",
@@ -124,6 +126,7 @@ def undo_merge(merge: CustomerMerge, *, actor: StaffUser | None) -> CustomerMerg
         rows = merge.moved.get(_key(column), [])
         _move(column, rows, survivor.id, absorbed.id)
         moved_back.setdefault(column.table.name, set()).update(tuple(row) for row in rows)
+    _send_back_arrivals(merge, references, moved_back)
     _follow_moved_rows(merge, references, moved_back)
     for field, value in merge.survivor_before.items():
         setattr(survivor, field, value)
@@ -150,6 +153,25 @@ def _follow_moved_rows(merge: CustomerMerge, references: list[sa.Column], moved_
                 _move(column, follow, merge.survivor_id, merge.absorbed_id)
                 moved_back.setdefault(column.table.name, set()).update(tuple(row) for row in follow)
                 changed = True
+
+
+def _send_back_arrivals(merge: CustomerMerge, references: list[sa.Column], moved_back: dict[str, set[tuple]]) -> None:
+    """Send back the records that reached the survivor since the merge through keys of the absorbed
+    customer only: keys the survivor had itself before the merge keep a record where it is."""
+    survivor, absorbed = merge.survivor, merge.absorbed
+    own = {(name, getattr(survivor, name)) for name in KEY_NAMES
+           if getattr(survivor, name) and name not in merge.survivor_before}
+    theirs = {(name, getattr(absorbed, name)) for name in KEY_NAMES if getattr(absorbed, name)} - own
+    columns = {column.table.name: column for column in references}
+    arrivals = db.session.scalars(sa.select(CustomerArrival).where(
+        CustomerArrival.customer_id == survivor.id, CustomerArrival.arrived_at >= merge.merged_at))
+    for arrival in arrivals:
+        keys = arrival.keys()
+        if arrival.table_name not in columns or not keys & theirs or keys & own:
+            continue
+        _move(columns[arrival.table_name], [[arrival.row_id]], survivor.id, absorbed.id)
+        moved_back.setdefault(arrival.table_name, set()).add((arrival.row_id,))
+        arrival.customer_id = absorbed.id
 
 
 def _rows_moved_in_by_others(merge: CustomerMerge) -> dict[str, set[tuple]]:

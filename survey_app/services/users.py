@@ -1,9 +1,11 @@
 """Staff accounts."""
+from decimal import Decimal, InvalidOperation
+
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Role, StaffUser
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, InvalidInput, NotFound
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -28,4 +30,23 @@ def authenticate(username: str, password: str) -> StaffUser | None:
     user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username.strip()))
     if user is None or not user.active or not user.check_password(password):
         return None
+    return user
+
+
+def set_settlement_limit(username: str, amount: str | None) -> StaffUser:
+    """What this person may give at first contact; None or "default" falls back to FIRST_CONTACT_LIMIT."""
+    user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username.strip()))
+    if user is None:
+        raise NotFound(f"No user is called {username!r}.")
+    if amount is None or amount.strip().lower() == "default":
+        user.settlement_limit = None
+    else:
+        try:
+            limit = Decimal(amount.strip()).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            raise InvalidInput(f"{amount!r} is not an amount of money.") from None
+        if limit < 0:
+            raise InvalidInput("A limit cannot be negative.")
+        user.settlement_limit = limit
+    db.session.commit()
     return user

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 
 from ..auth.access import role_required
 from ..extensions import db
+from ..form_errors import show_field_errors
 from ..i18n import current_language
 from ..models import Role, Survey, SurveyStatus, Wave
 from ..models.base import now_utc
@@ -40,7 +41,7 @@ def new():
         try:
             spec = spec_from_form(form, versions.get(form.instrument.data))
         except InvalidInput as error:
-            _show_field_errors(form, error)
+            show_field_errors(form, error)
         else:
             if form_valid:
                 survey = surveys.publish_survey(spec)
@@ -99,7 +100,7 @@ def add_wave(slug: str):
         try:
             surveys.add_wave(survey, form.name.data.strip(), form.opens_on.data)
         except InvalidInput as error:
-            _show_field_errors(form, error)
+            show_field_errors(form, error)
         else:
             flash(_("Wave added."), "success")
             return redirect(url_for("surveys.detail", slug=slug), code=303)
@@ -174,15 +175,6 @@ def _import_form(survey: Survey) -> ImportInvitationsForm:
     form = ImportInvitationsForm()
     form.wave.choices = [(w.id, w.name) for w in survey.waves] or [(0, "-")]
     return form
-
-
-def _show_field_errors(form, error: InvalidInput) -> None:
-    """Put the service's messages next to their fields; a field the form refused keeps its own."""
-    for name, message in error.field_errors.items():
-        if name in form and not form[name].errors:
-            form[name].errors = [message]
-    if not error.field_errors:
-        flash(str(error), "error")
 
 
 def _download(body: bytes, filename: str, mimetype: str) -> Response:

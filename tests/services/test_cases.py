@@ -38,7 +38,8 @@ ALLOWED = {
     "respond": {S.INVESTIGATING: STAFF, S.ESCALATED: STAFF},
     "accept": {S.RESPONDED: STAFF | {"customer"}},
     "contest": {S.RESPONDED: STAFF | {"customer"}},
-    "escalate": {state: STAFF | {"system"} for state in NOT_CLOSED - {S.ESCALATED}},
+    # Not from pending approval: the request would be lost, and it is with the supervisors already.
+    "escalate": {state: STAFF | {"system"} for state in NOT_CLOSED - {S.ESCALATED, S.PENDING_APPROVAL}},
     "take_over": {S.ESCALATED: SUPERVISORS},
     "close_unresolved": {S.RESPONDED: SUPERVISORS, S.ESCALATED: SUPERVISORS},
     "withdraw": {state: STAFF | {"customer"} for state in NOT_CLOSED},
@@ -143,12 +144,15 @@ def test_refund_needs_an_amount_and_big_ones_need_approval(app, people):
     case = put_case_in(make_complaint().case, S.INVESTIGATING)
     agent, supervisor = Actor.staff(people["agent"]), Actor.staff(people["supervisor"])
     fields = {"decision": "We refund you.", **CLOSURE, "remedy": "refund"}
-    with pytest.raises(Conflict, match="amount"):
+    # What was typed is refused, not the step: the message belongs next to the amount.
+    with pytest.raises(InvalidInput, match="amount") as refused:
         cases.transition(case, "respond", agent, expected_version=case.version, fields=fields)
-    with pytest.raises(Conflict, match="approval"):
+    assert set(refused.value.field_errors) == {"remedy_amount"}
+    with pytest.raises(InvalidInput, match="approval") as refused:
         cases.transition(case, "respond", agent, expected_version=case.version,
                          fields={**fields, "remedy_amount": "600"})
-    with pytest.raises(Conflict, match="within the limit"):
+    assert set(refused.value.field_errors) == {"remedy_amount"}
+    with pytest.raises(InvalidInput, match="within the limit"):
         cases.transition(case, "request_approval", agent, expected_version=case.version,
                          fields={**fields, "remedy_amount": "100"})
     cases.transition(case, "request_approval", agent, expected_version=case.version,
@@ -156,6 +160,29 @@ def test_refund_needs_an_amount_and_big_ones_need_approval(app, people):
     assert case.state is S.PENDING_APPROVAL and case.remedy_amount == Decimal("600.00")
     cases.transition(case, "approve", supervisor, expected_version=case.version)
     assert case.state is S.RESPONDED
+
+
+def test_nobody_approves_their_own_request(app, people):
+    case = put_case_in(make_complaint().case, S.INVESTIGATING)
+    supervisor, other = Actor.staff(people["supervisor"]), Actor.staff(people["admin"])
+    cases.transition(case, "request_approval", supervisor, expected_version=case.version,
+                     fields={"decision": "We refund you.", **CLOSURE, "remedy": "refund", "remedy_amount": "800"})
+    with pytest.raises(Conflict, match="another supervisor"):
+        cases.transition(case, "approve", supervisor, expected_version=case.version)
+    assert case.state is S.PENDING_APPROVAL
+    cases.transition(case, "approve", other, expected_version=case.version)
+    assert case.state is S.RESPONDED
+
+
+def test_a_case_waiting_for_approval_keeps_its_request(app, people):
+    case = put_case_in(make_complaint().case, S.INVESTIGATING)
+    cases.transition(case, "request_approval", Actor.staff(people["agent"]), expected_version=case.version,
+                     fields={"decision": "We refund you.", **CLOSURE, "remedy": "refund", "remedy_amount": "800"})
+    for role in ("agent", "supervisor"):
+        with pytest.raises(Conflict):
+            cases.transition(case, "escalate", Actor.staff(people[role]), expected_version=case.version,
+                             fields={"reason": "Hurry."})
+    assert (case.state, case.remedy_amount) == (S.PENDING_APPROVAL, Decimal("800.00"))
 
 
 def test_second_contest_escalates(app, people):

@@ -20,6 +20,8 @@ def test_demo_complaints_cover_every_state(app):
         projected = cases.project(cases.events_of(case))
         assert projected["state"] is case.state, case.reference
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent)) > len(CaseState)
+    settled = db.session.scalars(sa.select(Case).where(Case.first_contact.is_(True))).all()
+    assert [case.state for case in settled] == [CaseState.CLOSED_ACCEPTED]
 
 
 def test_demo_cases_keep_their_states_when_the_worker_checks_the_sla(app):

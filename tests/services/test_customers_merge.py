@@ -154,3 +154,26 @@ def test_undo_keeps_rows_a_later_merge_brought_to_the_survivor(pair, staff):
     undo_merge(first, actor=staff["supervisor"])
     assert db.session.get(Invitation, invitation_id).customer_id == survivor.id
     assert db.session.get(Customer, third.id).merged_into_id == survivor.id
+
+
+def test_undo_sends_back_an_invitation_imported_with_the_absorbed_customers_email(pair, staff):
+    from survey_app.services.invitations import import_invitations
+
+    survey, survivor, absorbed, _extra, _candidate = pair
+    survivor_id, absorbed_id = survivor.id, absorbed.id
+    survivor_before, absorbed_before = state(survivor_id), state(absorbed_id)
+    merge = merge_customers(survivor, absorbed, actor=staff["supervisor"])
+    later, other = make_survey("later"), make_survey("other")
+    [by_email] = import_invitations(later, "name,email\nLi Lei,li@example.com\n", secret_key="secret").created
+    [by_phone] = import_invitations(other, "name,phone\nLi Lei,13800138000\n", secret_key="secret").created
+    assert by_email.customer_id == by_phone.customer_id == survivor_id
+    answer = respond(later, survivor_id, by_email)
+    db.session.commit()
+    undo_merge(merge, actor=staff["admin"])
+    survivor_after, absorbed_after = state(survivor_id), state(absorbed_id)
+    # The invitation sent to the absorbed customer's address, and the answer to it, went back with it.
+    assert [i["id"] for i in absorbed_after["invitation"]] == [i["id"] for i in absorbed_before["invitation"]] + [by_email.id]
+    assert answer.id in [r["id"] for r in absorbed_after["response"]]
+    assert [i["id"] for i in survivor_after["invitation"]] == [i["id"] for i in survivor_before["invitation"]] + [by_phone.id]
+    assert survivor_after["customer"] == survivor_before["customer"]
+    assert absorbed_after["customer"] == absorbed_before["customer"]

@@ -114,3 +114,29 @@ def test_undo_sends_back_a_follow_on_complaint_written_on_the_absorbed_customers
     undo_merge(merge, actor=staff["admin"])
     assert follow_on_complaint in ids(state(absorbed_id), "complaint")
     assert follow_on_complaint not in ids(state(survivor_id), "complaint")
+
+
+def test_undo_sends_back_what_came_through_the_absorbed_customers_keys(app, staff):
+    """A complaint filed during the merge with the absorbed customer's email reached the survivor;
+    after undo it, its case and the consent it gave are the absorbed customer's again. One filed
+    with the survivor's own phone stays."""
+    t = db.metadata.tables
+    survivor = make_complaint("product", phone="13800138000", language="en").complaint.customer
+    absorbed = make_complaint("other", phone=None, email="li@example.com", language="en").complaint.customer
+    survivor_id, absorbed_id = survivor.id, absorbed.id
+    consents_before = {cid: db.session.scalar(sa.select(sa.func.count()).where(t["consent_record"].c.customer_id == cid))
+                       for cid in (survivor_id, absorbed_id)}
+    merge = merge_customers(survivor, absorbed, actor=staff["supervisor"])
+    by_email = make_complaint("delivery_installation", phone=None, email="LI@example.com", language="en")
+    by_phone = make_complaint("service_quality", phone="138 0013 8000", language="en")
+    assert by_email.complaint.customer_id == by_phone.complaint.customer_id == survivor_id
+    assert by_email.complaint.contact_email == "li@example.com"
+    undo_merge(merge, actor=staff["admin"])
+    assert by_email.complaint.id in ids(state(absorbed_id), "complaint")
+    assert by_email.case.id in ids(state(absorbed_id), "complaint_case")
+    assert by_phone.complaint.id in ids(state(survivor_id), "complaint")
+    consents_after = {cid: db.session.scalar(sa.select(sa.func.count()).where(t["consent_record"].c.customer_id == cid))
+                      for cid in (survivor_id, absorbed_id)}
+    # Each complaint form records consent on three channels.
+    assert consents_after == {survivor_id: consents_before[survivor_id] + 3, absorbed_id: consents_before[absorbed_id] + 3}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(t["complaint"])) == 4

@@ -12,7 +12,7 @@ from survey_app.models import CalendarDay, CaseEvent, CaseState, EventKind, Seve
 from survey_app.services import cases, sla
 from survey_app.services.cases import CUSTOMER_ACTOR, Actor
 from survey_app.services.sla import BusinessCalendar, ClockState
-from tests.factories import make_complaint, make_user
+from tests.factories import make_complaint, make_user, put_case_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CALENDAR = BusinessCalendar(SHANGHAI, time(9), time(18), frozenset(range(5)), "CN")
@@ -156,6 +156,19 @@ def test_breach_escalates_once_to_the_supervisors(app, agent):
     assert [b.name for b in breaches] == ["acknowledge"]
     with freeze_time(local(2026, 3, 2, 15)):
         assert cases.escalate_breaches() == []
+
+
+def test_breach_while_waiting_for_approval_is_recorded_and_keeps_the_request(app, agent):
+    with freeze_time(local(2026, 3, 2, 9)):
+        case = put_case_in(make_complaint().case, CaseState.PENDING_APPROVAL)
+    with freeze_time(local(2026, 3, 20, 9)):
+        assert cases.escalate_breaches() == []
+    assert case.state is CaseState.PENDING_APPROVAL
+    breaches = db.session.scalars(sa.select(CaseEvent.name).where(CaseEvent.kind == EventKind.SLA_BREACH)).all()
+    assert "resolution" in breaches
+    with freeze_time(local(2026, 3, 20, 10)):
+        assert cases.escalate_breaches() == []
+    assert db.session.scalar(sa.select(sa.func.count()).where(CaseEvent.kind == EventKind.SLA_BREACH)) == len(breaches)
 
 
 def test_queue_clocks_for_many_cases(app):

@@ -169,3 +169,49 @@ def test_invited_respondent_complains_without_retyping_contact_details(client, a
     form = client.get(f"/complaints/new?invitation={token}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'value="Li Lei"' in form and 'value="+8613800138000"' in form and 'value="li@example.com"' in form
     assert 'value="Li Lei"' not in client.get("/complaints/new?invitation=forged").get_data(as_text=True)
+
+
+def test_every_correction_is_asked_for_at_once(app, client):
+    """The form's own checks and the service's (phone, photos, contact) come back in one round."""
+    import io
+
+    reply = file(client, description="", phone="12", email="nobody",
+                 photos=[(io.BytesIO(b"GIF89a" + b"\x00" * 10), "a.gif")])
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422
+    for message in ("Tell us what happened.", "12 is not a valid phone number", "nobody is not an email address",
+                    "a.gif is not a JPEG"):
+        assert message in html, message
+    assert "North store" in html and html.count('class="error"') == 4
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
+
+
+def test_customer_sends_the_photo_they_were_asked_for(client):
+    import io
+
+    key = key_of(file(client))
+    case = db.session.scalar(sa.select(Complaint)).case
+    agent = Actor.staff(make_user("agent", "agent"))
+    with client.application.test_request_context():
+        cases.transition(case, "acknowledge", agent, expected_version=case.version)
+        cases.transition(case, "ask_customer", agent, expected_version=case.version,
+                         fields={"message": "Please send a photo of the label."})
+    page = client.get(f"/complaints/track/{key}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'type="file"' in page
+    refused = client.post(f"/complaints/track/{key}/write", content_type="multipart/form-data",
+                          headers={"Accept-Language": "en"},
+                          data={"version": case.version, "message": "Here it is",
+                                "photos": [(io.BytesIO(b"GIF89a" + b"\x00" * 10), "label.gif")]})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "label.gif is not a JPEG" in html and "Here it is" in html
+    reply = client.post(f"/complaints/track/{key}/write", content_type="multipart/form-data",
+                        data={"version": case.version, "message": "Here it is",
+                              "photos": [(io.BytesIO(JPEG), "label.jpg")]})
+    assert reply.status_code == 303
+    db.session.expire_all()
+    assert case.state is CaseState.INVESTIGATING
+    [photo] = db.session.scalars(sa.select(Attachment)).all()
+    event = db.session.get(__import__("survey_app.models", fromlist=["CaseEvent"]).CaseEvent, photo.event_id)
+    assert (photo.filename, photo.public, event.name) == ("label.jpg", True, "customer_replied")
+    page = client.get(f"/complaints/track/{key}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "label.jpg" in page

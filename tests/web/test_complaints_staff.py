@@ -174,3 +174,64 @@ def test_every_label_on_the_case_page_names_an_input(client, staff, auth, filed)
     html = client.get(f"/staff/cases/{filed.complaint.reference}", headers=EN).get_data(as_text=True)
     targets = re.findall(r'<label for="([^"]+)"', html)
     assert targets and all(f'id="{target}"' in html for target in targets)
+
+
+def test_case_page_speaks_no_codes(client, staff, auth, filed):
+    """Channel, actors, event names, SLA states and every changed field read as words, here in Chinese."""
+    import re
+
+    ref = filed.complaint.reference
+    team = Team(name="returns")
+    db.session.add(team)
+    db.session.commit()
+    put_case_in(filed.case, CaseState.INVESTIGATING)
+    auth.login("supervisor")
+    client.post(f"/staff/cases/{ref}/assign", data={"version": filed.case.version, "team": team.id,
+                                                    "assignee": staff["agent"].id})
+    db.session.expire_all()
+    client.post(f"/staff/cases/{ref}/transition", data={
+        "event": "respond", "version": filed.case.version, "decision": "Money back.", "root_cause": "Seal",
+        "resolution_code": "upheld", "remedy": "refund", "remedy_amount": "80"})
+    html = client.get(f"/staff/cases/{ref}", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    timeline = re.sub(r"<[^>]+>", " ", html[html.index('<ol class="case-timeline"'):html.index("</ol>")])
+    assert not re.search(r"\b[a-z_]+=", timeline)
+    for code in ("receive", "reassign", "refund", "upheld", "team_id", "assignee_id", "customer", "web", "system"):
+        assert code not in timeline, code
+    assert "网页表单" in html and "退款" in timeline and "returns" in timeline
+
+
+def test_an_amount_over_the_limit_is_refused_at_the_field(client, staff, auth, filed):
+    ref = filed.complaint.reference
+    put_case_in(filed.case, CaseState.INVESTIGATING)
+    auth.login("agent")
+    reply = client.post(f"/staff/cases/{ref}/transition", headers=EN, data={
+        "event": "respond", "version": filed.case.version, "decision": "We refund you.", "root_cause": "Seal",
+        "resolution_code": "upheld", "remedy": "refund", "remedy_amount": "900"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422 and "needs a supervisor" in html and 'value="900"' in html
+    field = html[html.index('id="respond-remedy_amount"') - 400:html.index('id="respond-remedy_amount"') + 400]
+    assert "needs a supervisor" in field
+
+
+def test_agent_settles_a_small_complaint_at_first_contact(client, staff, auth):
+    auth.login("agent")
+    entry = {"channel": "phone", "category": "service_attitude", "severity": "low", "phone": "13800138000",
+             "description": "The cashier was rude about a return.", "consent_to_contact": "y", "settle": "y",
+             "decision": "We apologised; the store manager will speak to the cashier.", "remedy": "goodwill",
+             "remedy_amount": "30", "root_cause": "Returns rule not explained", "resolution_code": "upheld"}
+    form = client.get("/staff/cases/new", headers=EN).get_data(as_text=True)
+    assert "Settle it now, at first contact" in form and 'value="refund"' not in form
+    refused = client.post("/staff/cases/new", headers=EN, data={**entry, "remedy_amount": "5000", "root_cause": "",
+                                                                "phone": "12"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Over your limit" in html and "not a valid phone number" in html
+    assert "Required." in html and "The cashier was rude about a return." in html and 'value="5000"' in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
+    reply = client.post("/staff/cases/new", data=entry)
+    assert reply.status_code == 303
+    complaint = db.session.scalar(sa.select(Complaint))
+    assert complaint.case.state is CaseState.CLOSED_ACCEPTED and complaint.case.first_contact
+    page = client.get(reply.headers["Location"], headers=EN).get_data(as_text=True)
+    assert "Settled at first contact" in page and "store manager will speak" in page
+    queue = client.get("/staff/cases/", headers=EN).get_data(as_text=True)
+    assert "Settled at first contact in the last 30 days: 1 of 1 complaints (100%)" in queue
