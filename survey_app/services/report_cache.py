@@ -8,8 +8,10 @@ with another request.
 
 Nothing is ever deleted by hand: the key carries :func:`datasets.data_version`, so a submitted,
 edited or deleted response, or a merge moving responses, makes the next request miss and refit,
-and the outdated entry ages out (CACHE_DEFAULT_TIMEOUT, or SimpleCache's threshold).
+and the outdated entry ages out (CACHE_DEFAULT_TIMEOUT, or SimpleCache's threshold). A cache
+that cannot be reached, or holds what this release cannot read, costs a refit, never the page.
 """
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import quote
@@ -21,6 +23,7 @@ from .datasets import ResponseFilter, data_version
 # Bump when what is cached changes shape, so a shared cache never hands a new release an old layout.
 KEY_FORMAT = 1
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def report_key(survey: Survey, flt: ResponseFilter, version: str) -> str:
@@ -37,11 +40,26 @@ def fetch(survey: Survey, flt: ResponseFilter, compute: Callable[[Survey, Respon
     """
     version = data_version(survey)
     key = report_key(survey, flt, version)
-    result = cache.get(key)
+    result = _read(key)
     if result is None:
         result = compute(survey, flt)
         # A response stored while ``compute`` read (PostgreSQL reads each statement afresh) would
         # put newer data under the older key; such a result is returned but not kept.
         if data_version(survey) == version:
-            cache.set(key, result)
+            _write(key, result)
     return result, version
+
+
+def _read(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - Redis down, or an entry pickled by an older release
+        log.warning("report cache: cannot read %s", key, exc_info=True)
+        return None
+
+
+def _write(key: str, result) -> None:
+    try:
+        cache.set(key, result)
+    except Exception:  # noqa: BLE001 - Redis down: the next request fits again
+        log.warning("report cache: cannot store %s", key, exc_info=True)

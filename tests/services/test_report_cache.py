@@ -2,6 +2,8 @@
 import pytest
 import sqlalchemy as sa
 
+from survey_app import create_app
+from survey_app.config import TestConfig
 from survey_app.extensions import db
 from survey_app.models import Complaint, Customer, Response, ResponseStatus
 from survey_app.services import merges, reports
@@ -93,3 +95,18 @@ def test_report_key_is_the_same_for_the_same_selection(survey):
     # A value holding the separators cannot pass for another filter.
     assert report_key(survey, ResponseFilter((), (("store", "a&b=c"),)), "v") != report_key(
         survey, ResponseFilter((), (("store", "a"), ("b", "c"))), "v")
+
+
+def test_an_unreachable_cache_costs_a_refit_not_the_report(fits):
+    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    down = create_app({**settings, "SQLALCHEMY_DATABASE_URI": "sqlite://", "CACHE_TYPE": "RedisCache",
+                       "CACHE_REDIS_URL": "redis://127.0.0.1:9/0"})
+    with down.app_context():
+        db.create_all()
+        create_demo(responses=60)
+        survey = survey_by_slug("demo")
+        first, _ = fetch(survey, ResponseFilter(), reports.build_report)
+        second, _ = fetch(survey, ResponseFilter(), reports.build_report)
+        assert first.n == second.n == 60 and len(fits) == 2
+        db.session.remove()
+        db.drop_all()
