@@ -74,6 +74,14 @@ class Config:
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
     HUEY_URL = os.environ.get("HUEY_URL", f"sqlite:///{ROOT / 'instance' / 'jobs.db'}")
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
+    # Report results: kept in each process unless CACHE_REDIS_URL names a Redis that every app
+    # process shares (production runs several, and one fit should serve them all).
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
+    CACHE_TYPE = "RedisCache" if CACHE_REDIS_URL else "SimpleCache"
+    CACHE_KEY_PREFIX = "survey_app:"
+    # Entries are never stale (their key carries the data version); these only bound the memory.
+    CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", str(24 * 3600)))
+    CACHE_THRESHOLD = int(os.environ.get("CACHE_THRESHOLD", "200"))
 
 
 class TestConfig(Config):
@@ -83,3 +91,5 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     HUEY_IMMEDIATE = True
+    # Each test app gets an empty cache of its own, whatever the environment says.
+    CACHE_TYPE = "SimpleCache"

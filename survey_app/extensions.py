@@ -1,5 +1,6 @@
 """Extension objects, created unbound and bound to the app in :func:`survey_app.create_app`."""
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,6 +30,8 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
+# Report results (services.report_cache); the backend comes from the CACHE_* settings.
+cache = Cache()
 limiter = Limiter(key_func=get_remote_address)
 # Immediate (in-process) until jobs.init_app gives it the storage HUEY_URL names.
 huey = Huey("survey_app", immediate=True)

@@ -39,7 +39,7 @@ def survey_report(slug: str):
         flt = reports.parse_filter(survey, request.args.get("wave"), _segment_args(survey))
     except InvalidInput as error:
         return render_template("errors/error.html", title=_("Unknown filter"), message=str(error)), 400
-    report = reports.build_report(survey, flt)
+    report = reports.report_of(survey, flt)
     instrument = instrument_of(survey.instrument_version)
     labels = {c.id: c.name.get(current_language()) for c in instrument.constructs}
     charts = {}
@@ -70,7 +70,7 @@ def index_csv(slug: str):
         flt = reports.parse_filter(survey, request.args.get("wave"), _segment_args(survey))
     except InvalidInput:
         abort(400)
-    report = reports.build_report(survey, flt)
+    report = reports.report_of(survey, flt)
     if report.fit is None:
         abort(404)
     out = io.StringIO()

@@ -1,5 +1,6 @@
 """Demo data for ``make run``: staff accounts, two published surveys and responses drawn from a
 population model whose structural paths are known, so the analysis has real structure to find."""
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta, timezone
 from graphlib import TopologicalSorter
 
@@ -31,6 +32,8 @@ DEMO_USERS = (
     ("agent", "agent", "demo-agent-pass"),
 )
 STORES = ("north", "centre", "south")
+# How far each store's perceived quality sits from the population's, in standard deviations.
+STORE_QUALITY_SHIFT = dict(zip(STORES, (-0.3, 0.0, 0.3)))
 # Standardised path coefficients of the population the demo responses are drawn from.
 ACSI_TRUE_PATHS = {
     ("expectations", "quality"): 0.55,
@@ -158,7 +161,7 @@ def _acsi_demo(rng: np.random.Generator, n: int) -> None:
         title="Store satisfaction 2026 (ACSI)", slug="demo", instrument_version=version,
         waves=[("2026 wave 1", first), ("2026 wave 2", second)], segment_fields={"store": list(STORES)},
     ))
-    answers = simulate_answers(instrument, ACSI_TRUE_PATHS, n, rng, store_shift=[-0.3, 0.0, 0.3])
+    answers = simulate_answers(instrument, ACSI_TRUE_PATHS, n, rng, store_shift=STORE_QUALITY_SHIFT)
     secret = current_app.config["SECRET_KEY"]
     for index, (row, store) in enumerate(answers):
         wave = survey.waves[0] if index < n // 2 else survey.waves[1]
@@ -246,15 +249,18 @@ def _add_response(survey, wave_id, answers, segments, when, customer_id, invitat
     db.session.add_all(ResponseSegment(response_id=response.id, name=k, value=v) for k, v in segments.items())
 
 
-def simulate_answers(instrument, true_paths: dict, n: int, rng: np.random.Generator, store_shift=(0.0,)):
+def simulate_answers(instrument, true_paths: dict, n: int, rng: np.random.Generator,
+                     store_shift: Mapping[str, float] | None = None):
     """Draw ``n`` answer sets from a population model with standardised ``true_paths``.
 
     Each construct's score is its predictors' weighted sum plus noise scaled to unit variance;
     each item is ``LOADING`` × its construct score plus noise, put on the item's scale.
-    Returns (answers, store) pairs.
+    ``store_shift`` names the stores respondents are drawn from, each with the shift of its
+    quality score; without it no respondent has a store. Returns (answers, store or None) pairs.
     """
     order = TopologicalSorter({c.id: {a for a, b in instrument.paths if b == c.id} for c in instrument.constructs})
-    stores = rng.integers(0, len(store_shift), size=n)
+    names, shifts = (list(store_shift), list(store_shift.values())) if store_shift else ([None], [0.0])
+    stores = rng.integers(0, len(names), size=n)
     scores: dict[str, np.ndarray] = {}
     for construct in order.static_order():
         predictors = [(a, true_paths.get((a, construct), 0.3)) for a, b in instrument.paths if b == construct]
@@ -265,7 +271,7 @@ def simulate_answers(instrument, true_paths: dict, n: int, rng: np.random.Genera
             noise_sd = 1.0
         scores[construct] = explained + rng.normal(0.0, noise_sd, n)
         if construct == "quality":
-            scores[construct] = scores[construct] + np.asarray(store_shift)[stores]
+            scores[construct] = scores[construct] + np.asarray(shifts)[stores]
     rows = [dict() for _ in range(n)]
     for item in instrument.items:
         scale = item.scale
@@ -277,4 +283,4 @@ def simulate_answers(instrument, true_paths: dict, n: int, rng: np.random.Genera
         unknown = rng.random(n) < (0.02 if scale.dont_know else 0.0)
         for row, value, dk in zip(rows, values, unknown):
             row[item.id] = None if dk else int(value)
-    return [(row, STORES[s] if len(store_shift) == 3 else None) for row, s in zip(rows, stores)]
+    return [(row, names[s]) for row, s in zip(rows, stores)]

@@ -2,7 +2,9 @@
 
 Everything the report shows comes from :mod:`analysis`; this module only chooses the responses
 (through :func:`datasets.load_dataset`), fixes the fitting settings, and runs the bootstrap as a
-background job that reports its progress.
+background job that reports its progress. Pages, downloads and the bootstrap take the report
+from :func:`report_of`, which fits once per survey, filter and data version
+(:mod:`.report_cache`).
 """
 import warnings
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from analysis import NegativeWeightWarning, PLSResults, fit_model, from_instrument
 from analysis.bootstrap import bootstrap
@@ -18,6 +21,7 @@ from analysis.nps import NPSResult, ShareResult, net_promoter_score, top_box
 from ..extensions import db
 from ..jobs.queue import job
 from ..models import Survey
+from . import report_cache
 from .datasets import ResponseFilter, load_dataset
 from .errors import InvalidInput
 from .instruments import instrument_of
@@ -31,13 +35,22 @@ BOOTSTRAP_SEED = 20260101
 
 @dataclass
 class SurveyReport:
-    """What the report page shows for one filter of one survey."""
+    """What the report page shows for one filter of one survey.
+
+    Our own ``warnings`` are lazy strings, translated when shown, so one cached report serves
+    readers of every language.
+    """
 
     n: int
     fit: PLSResults | None
     nps: NPSResult | None
     csat: ShareResult | None
-    warnings: list[str]
+    warnings: list
+
+
+def report_of(survey: Survey, flt: ResponseFilter) -> SurveyReport:
+    """The report for the survey's current responses: cached, fitted only when they have changed."""
+    return report_cache.fetch(survey, flt, build_report)[0]
 
 
 def build_report(survey: Survey, flt: ResponseFilter) -> SurveyReport:
@@ -49,12 +62,12 @@ def build_report(survey: Survey, flt: ResponseFilter) -> SurveyReport:
     if instrument.paths and dataset.items.shape[0] >= MIN_RESPONSES:
         fit, notes = _fit(instrument, dataset.items)
     elif instrument.paths:
-        notes.append(_("At least %(n)d responses are needed for the model; this selection has %(m)d.",
+        notes.append(_l("At least %(n)d responses are needed for the model; this selection has %(m)d.",
                        n=MIN_RESPONSES, m=dataset.items.shape[0]))
     return SurveyReport(len(dataset.response_ids), fit, _nps(instrument, dataset), _csat(instrument, dataset), notes)
 
 
-def _fit(instrument, items: np.ndarray) -> tuple[PLSResults | None, list[str]]:
+def _fit(instrument, items: np.ndarray) -> tuple[PLSResults | None, list]:
     table = pd.DataFrame(items, columns=list(instrument.item_ids))
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -62,7 +75,7 @@ def _fit(instrument, items: np.ndarray) -> tuple[PLSResults | None, list[str]]:
             fit = fit_model(table, from_instrument(instrument), **FIT_SETTINGS)
             fit.index  # computed here so its warning is caught with the others
     except ValueError as error:
-        return None, [_("The model cannot be fitted to this selection: %(reason)s", reason=str(error))]
+        return None, [_l("The model cannot be fitted to this selection: %(reason)s", reason=str(error))]
     return fit, [str(w.message) for w in caught]
 
 
@@ -123,11 +136,13 @@ def bootstrap_report(job_id: str, survey_id: int, flt: dict, resamples: int) -> 
 
     def work(progress):
         survey = db.session.get(Survey, survey_id)
-        report = build_report(survey, filter_from_dict(flt))
+        # The same cached fit the page shows, and the data version it is of, recorded with the intervals.
+        report, version = report_cache.fetch(survey, filter_from_dict(flt), build_report)
         if report.fit is None:
-            raise InvalidInput(" ".join(report.warnings) or _("There are no responses to analyse."))
+            raise InvalidInput(" ".join(map(str, report.warnings)) or _("There are no responses to analyse."))
         result = bootstrap(report.fit, resamples, seed=BOOTSTRAP_SEED,
                            progress=lambda done, total: progress(done / total))
-        return {"survey": survey.slug, "filter": flt, "n": report.n, "bootstrap": result.to_dict()}
+        return {"survey": survey.slug, "filter": flt, "version": version, "n": report.n,
+                "bootstrap": result.to_dict()}
 
     run_job(job_id, work)

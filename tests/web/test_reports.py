@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Job, JobStatus
 from survey_app.services.demo import create_demo
+from tests.spies import count_calls
 
 
 @pytest.fixture
@@ -71,3 +72,79 @@ def test_index_csv_and_plotly_are_served(client, auth, demo):
 def test_reports_need_manager_role(client, auth, demo, role, status):
     auth.login(role)
     assert client.get("/staff/reports/demo").status_code == status
+
+
+@pytest.fixture
+def fits(monkeypatch):
+    """Each call of the report's fit function (the real one runs)."""
+    from survey_app.services import reports
+
+    return count_calls(monkeypatch, reports, "fit_model")
+
+
+def _n(html: str) -> int:
+    return int(html.split("Responses in this selection: <strong>")[1].split("<")[0])
+
+
+def test_report_page_and_csv_share_one_fit(client, auth, demo, fits):
+    auth.login("manager")
+    first = client.get("/staff/reports/demo", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    second = client.get("/staff/reports/demo", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    body = client.get("/staff/reports/demo/index.csv").get_data(as_text=True)
+    assert len(fits) == 1
+    assert _n(first) == _n(second) == 300 and len(body.splitlines()) == 7
+
+
+def test_report_refits_after_a_new_response(client, auth, demo, fits):
+    from survey_app.models import Response
+    from survey_app.services.responses import new_form_key, record_page
+    from survey_app.services.surveys import survey_by_slug
+
+    auth.login("manager")
+    assert _n(client.get("/staff/reports/demo", headers={"Accept-Language": "en"}).get_data(as_text=True)) == 300
+    survey = survey_by_slug("demo")
+    like = db.session.scalars(sa.select(Response).where(Response.survey_id == survey.id)).first()
+    record_page(survey, form_key=new_form_key(), values=dict(like.answers), next_page=0, language="en", final=True,
+                segments=dict(like.segments), existing=None)
+    html = client.get("/staff/reports/demo", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert _n(html) == 301 and len(fits) == 2
+    client.get("/staff/reports/demo/index.csv")
+    assert len(fits) == 2
+
+
+def test_report_filters_do_not_share_a_result(client, auth, demo, fits):
+    from survey_app.services.surveys import survey_by_slug
+
+    auth.login("manager")
+    first, second = (w.id for w in survey_by_slug("demo").waves)
+    counts = [_n(client.get(f"/staff/reports/demo?{query}", headers={"Accept-Language": "en"}).get_data(as_text=True))
+              for query in ("", f"wave={first}", f"wave={second}", "seg_store=north", f"wave={first}")]
+    assert len(fits) == 4
+    assert counts[1] + counts[2] == counts[0] == 300 and counts[1] == counts[4] and counts[3] < 300
+
+
+def test_cached_report_speaks_each_readers_language(client, auth, app, staff, monkeypatch):
+    from survey_app.services import reports
+    from survey_app.services.surveys import survey_by_slug
+
+    loads = count_calls(monkeypatch, reports, "load_dataset")
+    create_demo(responses=40)
+    auth.login("manager")
+    wave = survey_by_slug("demo").waves[0].id
+    english = client.get(f"/staff/reports/demo?wave={wave}&seg_store=north", headers={"Accept-Language": "en"})
+    chinese = client.get(f"/staff/reports/demo?wave={wave}&seg_store=north", headers={"Accept-Language": "zh"})
+    assert "At least 30 responses are needed" in english.get_data(as_text=True)
+    assert "模型至少需要 30 份答卷" in chinese.get_data(as_text=True)
+    assert len(loads) == 1
+
+
+def test_bootstrap_uses_the_cached_fit_and_records_its_data_version(client, auth, demo, fits):
+    from survey_app.services.datasets import data_version
+    from survey_app.services.surveys import survey_by_slug
+
+    auth.login("manager")
+    client.get("/staff/reports/demo")
+    client.post("/staff/reports/demo/bootstrap", data={})
+    job = db.session.scalar(sa.select(Job))
+    assert job.status is JobStatus.DONE and len(fits) == 1
+    assert job.result["version"] == data_version(survey_by_slug("demo"))
