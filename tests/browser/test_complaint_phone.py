@@ -68,11 +68,14 @@ def test_complaint_from_phone_to_closure(live_app, live_server, browser):
     customer.goto(f"{live_server}{tracking_path}")
     assert "Which delivery slot was it?" in customer.content()
     customer.fill("textarea[name=message]", "Saturday morning.")
+    # The photo asked for goes with the answer, from the phone, without JavaScript.
+    customer.set_input_files("#write-photos", files=[
+        {"name": "door.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff\xe0" + b"\x00" * 256}])
     customer.get_by_role("button", name="Send", exact=True).click()
-    assert "Thank you, we have it." in customer.content()
+    assert "Thank you, we have it." in customer.content() and "door.jpg" in customer.content()
 
     agent.reload()
-    assert "Saturday morning." in agent.content()
+    assert "Saturday morning." in agent.content() and "door.jpg" in agent.content()
     step("Send the response", root_cause="Door hit in the van", resolution_code="upheld", remedy="replacement",
          decision="We replace the door on Tuesday.")
 
