@@ -1,9 +1,10 @@
-"""Staff forms for publishing surveys and importing invitations."""
+"""Forms for publishing surveys and importing invitations, and the anonymous respondent's contact details."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields import EmailField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -54,3 +55,11 @@ class WaveForm(FlaskForm):
     ])
     # InputRequired, not DataRequired: a date that cannot be read gets the date's own message only.
     opens_on = DayField(_l("First day"), validators=[InputRequired(_l("Give the first day of the wave."))])
+
+
+class ContactDetailsForm(FlaskForm):
+    """Offered after an anonymous response: who to answer, if the respondent wants an answer."""
+
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])

@@ -1,15 +1,18 @@
 """The pages customers answer on: the anonymous link /s/<slug> and the personal link /i/<token>."""
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..extensions import limiter
+from ..form_errors import show_field_errors
 from ..i18n import current_language, use_language
 from ..models import Invitation, Survey, SurveyStatus
 from ..models.base import now_utc
-from ..services import responses
-from ..services.errors import NotFound
+from ..services import respondent_contact, responses
+from ..services.errors import InvalidInput, NotFound
 from ..services.instruments import instrument_of
 from ..services.invitations import find_invitation
 from ..services.surveys import survey_by_slug
+from .forms import ContactDetailsForm
 from .questions import build_page_form, page_values
 
 bp = Blueprint("respondent", __name__)
@@ -42,6 +45,30 @@ def anonymous_thanks(slug: str):
     except NotFound:
         abort(404)
     return _thanks(survey)
+
+
+@bp.post("/s/<slug>/contact")
+@limiter.limit("20 per hour")
+def anonymous_contact(slug: str):
+    """The anonymous respondent leaves contact details to be answered; the response joins that customer."""
+    try:
+        survey = survey_by_slug(slug)
+    except NotFound:
+        abort(404)
+    response = _own_response(survey)
+    form = ContactDetailsForm()
+    if not respondent_contact.may_leave_contact(response):
+        return redirect(url_for("respondent.anonymous_thanks", slug=slug), code=303)
+    if form.validate_on_submit():
+        try:
+            respondent_contact.leave_contact(response, name=form.name.data, phone=form.phone.data,
+                                             email=form.email.data)
+        except InvalidInput as error:
+            show_field_errors(form, error)
+        else:
+            flash(_("Thank you: we will contact you about your answers."), "success")
+            return redirect(url_for("respondent.anonymous_thanks", slug=slug), code=303)
+    return _thanks(survey, contact_form=form), 422
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
@@ -209,10 +236,20 @@ def _unavailable(survey: Survey):
                            instrument=instrument_of(survey.instrument_version), language=_language(survey)), status
 
 
-def _thanks(survey: Survey):
+def _thanks(survey: Survey, contact_form: ContactDetailsForm | None = None):
+    """The thank-you page; an anonymous respondent is offered to leave contact details, once."""
     instrument = instrument_of(survey.instrument_version)
+    if contact_form is None and respondent_contact.may_leave_contact(_own_response(survey)):
+        contact_form = ContactDetailsForm(formdata=None)
     return render_template("respondent/thanks.html", survey=survey, instrument=instrument,
-                           language=_language(survey))
+                           language=_language(survey), contact_form=contact_form)
+
+
+def _own_response(survey: Survey):
+    """The response this browser gave through the anonymous link (its resume cookie says which)."""
+    if "token" in (request.view_args or {}):
+        return None
+    return responses.find_response(survey, form_key=request.cookies.get(f"r{survey.id}"))
 
 
 def _link_problem(kind: str):

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from survey_app.extensions import db
-from survey_app.models import Response, ResponseStatus
+from survey_app.models import Customer, Response, ResponseStatus
 from tests.factories import make_survey
 
 pytestmark = pytest.mark.browser
@@ -43,6 +43,11 @@ def test_customer_answers_on_a_phone_without_javascript(live_app, live_server, b
         button = "提交" if index == len(instrument.pages) - 1 else "下一页"
         page.get_by_role("button", name=button).click()
     assert "谢谢" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    # Whoever wants an answer leaves a number on the thank-you page, still without JavaScript.
+    page.fill("input[name=phone]", "138 0013 8000")
+    page.get_by_role("button", name="请就我的回答联系我").click()
+    assert "我们会就您的回答与您联系" in page.content()
     assert hosts == {urlsplit(live_server).netloc}
 
     with live_app.app_context():
@@ -50,6 +55,7 @@ def test_customer_answers_on_a_phone_without_javascript(live_app, live_server, b
         assert response.status is ResponseStatus.SUBMITTED
         assert response.segments == {"store": "north"}
         assert all(response.answers[i] == 7 for i in instrument.item_ids)
+        assert db.session.get(Customer, response.customer_id).phone == "+8613800138000"
 
 
 def test_survey_page_fits_320_pixels(live_app, live_server, browser):
