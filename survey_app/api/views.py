@@ -6,18 +6,18 @@ No session cookie is read, so the API needs no CSRF token.
 """
 from datetime import date
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import csrf, limiter
-from ..models import Channel, Severity, StaffUser
-from ..services import api_tokens, complaints
+from ..models import Channel, Role, Severity, StaffUser
+from ..services import api_tokens, complaints, customer_import
 from ..services.errors import InvalidInput
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
-API_CHANNELS = (Channel.API, Channel.PHONE, Channel.LETTER, Channel.VISIT, Channel.EMAIL)
+API_CHANNELS = (Channel.API, Channel.PHONE, Channel.LETTER, Channel.VISIT, Channel.EMAIL, Channel.WECHAT)
 
 
 @bp.post("/complaints")
@@ -45,6 +45,37 @@ def create_complaint():
                           if filed.complaint.possible_duplicate_of else None})
     reply.status_code = 201
     reply.headers["Location"] = url_for("cases.detail", reference=filed.complaint.reference)
+    return reply
+
+
+@bp.post("/customers")
+@limiter.limit("600 per minute")
+def record_customer():
+    """Find or create a customer by the import's rules, with value fields and segments: 201 when
+    created, 200 when matched (``review`` says whether a likely duplicate went to review), or
+    422 naming the fields to fix.
+
+    :raise 401: without a valid token of an active staff account.
+    :raise 403: when the token's account may not import customers (supervisors and up may).
+    """
+    user = _caller()
+    if not user.role.at_least(Role.SUPERVISOR):
+        return jsonify(error=_("This account may not import customers."), status=403), 403
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _invalid(_("Send a JSON object."), {})
+    try:
+        customer, created, review = customer_import.record_customer(
+            body, region=current_app.config["DEFAULT_PHONE_REGION"])
+    except InvalidInput as error:
+        return _invalid(str(error), error.field_errors)
+    reply = jsonify(id=customer.id, created=created, review=review, customer={
+        "name": customer.name, "phone": customer.phone, "email": customer.email, "reference": customer.reference,
+        "annual_spend": str(customer.annual_spend) if customer.annual_spend is not None else None,
+        "first_purchase_on": customer.first_purchase_on.isoformat() if customer.first_purchase_on else None,
+        "purchase_count": customer.purchase_count, "segments": customer.segments})
+    reply.status_code = 201 if created else 200
+    reply.headers["Location"] = url_for("customers.detail", customer_id=customer.id)
     return reply
 
 

@@ -35,7 +35,8 @@ class StaffComplaintForm(ComplaintForm):
 
     channel = SelectField(_l("Received by"), choices=[
         (Channel.PHONE.value, _l("Phone")), (Channel.LETTER.value, _l("Letter")),
-        (Channel.VISIT.value, _l("In person")), (Channel.EMAIL.value, _l("Email"))])
+        (Channel.VISIT.value, _l("In person")), (Channel.EMAIL.value, _l("Email")),
+        (Channel.WECHAT.value, _l("WeChat"))])
     severity = SelectField(_l("Severity"), choices=[(s.value, SEVERITY_LABELS[s]) for s in Severity],
                            default=Severity.NORMAL.value)
     # Settling at first contact: checked by the workflow's rules (services/cases.py), not here.

@@ -20,7 +20,8 @@ REMEDY_LABELS = {
 }
 CHANNEL_LABELS = {
     Channel.WEB: _l("web form"), Channel.PHONE: _l("phone"), Channel.LETTER: _l("letter"),
-    Channel.VISIT: _l("visit in person"), Channel.EMAIL: _l("email"), Channel.API: _l("API"),
+    Channel.VISIT: _l("visit in person"), Channel.EMAIL: _l("email"), Channel.WECHAT: _l("WeChat"),
+    Channel.API: _l("API"),
     Channel.SURVEY: _l("survey follow-up"),
 }
 ACTOR_LABELS = {ActorKind.STAFF: _l("staff"), ActorKind.CUSTOMER: _l("customer"), ActorKind.SYSTEM: _l("system")}

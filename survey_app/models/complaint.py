@@ -63,6 +63,7 @@ class Channel(enum.StrEnum):
     LETTER = "letter"
     VISIT = "visit"
     EMAIL = "email"
+    WECHAT = "wechat"
     API = "api"
     SURVEY = "survey"
 

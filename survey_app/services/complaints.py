@@ -184,14 +184,11 @@ def check_intake(data: ComplaintInput) -> tuple[list[tuple[Photo, str]], Contact
 
     :raise InvalidInput: naming every field the person filing must correct, not just the first.
     """
-    errors = {}
-    region = current_app.config["DEFAULT_PHONE_REGION"]
-    for name in ("phone", "email"):
-        try:
-            ContactKeys.parse(**{name: getattr(data, name)}, region=region)
-        except InvalidInput as error:
-            errors[name] = str(error)
-    keys = None if errors else ContactKeys.parse(data.phone, data.email, None, region)
+    errors, keys = {}, None
+    try:
+        keys = ContactKeys.checked(data.phone, data.email, region=current_app.config["DEFAULT_PHONE_REGION"])
+    except InvalidInput as error:
+        errors.update(error.field_errors)
     if data.category not in current_app.config["COMPLAINT_CATEGORIES"]:
         errors["category"] = _("Choose what the complaint is about.")
     if not data.description or not data.description.strip():

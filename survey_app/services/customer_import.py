@@ -17,7 +17,9 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..jobs.queue import job
-from .customers import (ContactKeys, CustomerValues, PreloadedLookup, match_customer, queue_duplicates)
+from ..models import Customer
+from .customers import (ContactKeys, CustomerLookup, CustomerValues, PreloadedLookup, match_customer,
+                        queue_duplicates)
 from .errors import InvalidInput
 from .jobs import Progress, run_job
 
@@ -149,6 +151,52 @@ def _value(target: str, text: str):
         labels = {"annual_spend": _("annual spend"), "first_purchase_on": _("first purchase date (YYYY-MM-DD)"),
                   "purchase_count": _("number of purchases")}
         raise InvalidInput(_("%(value)s is not a valid %(field)s.", value=text, field=labels[target])) from None
+
+
+def record_customer(fields: dict, *, region: str | None = None) -> tuple[Customer, bool, bool]:
+    """One customer sent through the API, by the import's rules: found or created, missing keys
+    filled, values and segments set, a likely duplicate queued for review. Commits.
+
+    Returns the customer, whether it was created and whether it went to the review queue.
+
+    :raise InvalidInput: with ``field_errors`` naming every field to correct.
+    """
+    errors, text = {}, {}
+    for name in (*CONTACT_COLUMNS, *VALUE_COLUMNS):
+        value = fields.get(name)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str) and (name in CONTACT_COLUMNS or isinstance(value, bool)
+                                           or not isinstance(value, (int, float))):
+            errors[name] = _("Must be text.")
+            continue
+        text[name] = str(value).strip()
+    keys = None
+    try:
+        keys = ContactKeys.checked(text.get("phone"), text.get("email"), text.get("reference"), region)
+    except InvalidInput as error:
+        errors.update(error.field_errors)
+    if keys is not None and not keys.any() and not errors:
+        errors["phone"] = _("No phone, email or reference.")
+    values = {}
+    for column, target in VALUE_COLUMNS.items():
+        if column in text:
+            try:
+                values[target] = _value(target, text[column])
+            except InvalidInput as error:
+                errors[column] = str(error)
+    segments = fields.get("segments") or {}
+    if not isinstance(segments, dict) or not all(isinstance(v, str) for v in segments.values()):
+        errors["segments"] = _("Give the segments as an object of texts, e.g. {\"store\": \"north\"}.")
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), errors)
+    segments = {str(name)[:64]: value.strip()[:128] for name, value in segments.items() if value.strip()}
+    customer, created, pending = match_customer(keys, text.get("name"), segments, CustomerValues(**values),
+                                                CustomerLookup())
+    db.session.flush()
+    review = bool(queue_duplicates(pending))
+    db.session.commit()
+    return customer, created, review
 
 
 def _resolve_chunk(chunk: list[_Row], report: CustomerImport, progress: Progress | None, total: int) -> None:

@@ -74,6 +74,25 @@ class ContactKeys:
         reference = (reference or "").strip() or None
         return cls(normalise_phone(phone, region), normalise_email(email), reference)
 
+    @classmethod
+    def checked(cls, phone=None, email=None, reference=None, region=None) -> "ContactKeys":
+        """Like :meth:`parse`, for a form: a bad phone and a bad email are both named at once.
+
+        :raise InvalidInput: with ``field_errors`` for each key that is not one.
+        """
+        errors = {}
+        try:
+            phone = normalise_phone(phone, region)
+        except InvalidInput as error:
+            errors["phone"] = str(error)
+        try:
+            email = normalise_email(email)
+        except InvalidInput as error:
+            errors["email"] = str(error)
+        if errors:
+            raise InvalidInput(_("Please correct the marked fields."), errors)
+        return cls(phone, email, (reference or "").strip() or None)
+
     def any(self) -> bool:
         return bool(self.phone or self.email or self.reference)
 

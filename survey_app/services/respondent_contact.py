@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import ConsentRecord, ConsentSource, ContactChannel, ContactPurpose, Customer, Response
 from ..models.base import now_utc
 from . import complaints
-from .customers import ContactKeys, note_arrival, normalise_email, normalise_phone, resolve_customer
+from .customers import ContactKeys, note_arrival, resolve_customer
 from .errors import Conflict, InvalidInput
 
 # The channels a phone number or an email address lets us answer on.
@@ -50,17 +50,8 @@ def leave_contact(response: Response, *, name: str | None, phone: str | None, em
 
 def _parse(phone: str | None, email: str | None) -> ContactKeys:
     """:raise InvalidInput: naming each detail to correct at once."""
-    errors = {}
-    try:
-        phone = normalise_phone(phone, current_app.config["DEFAULT_PHONE_REGION"])
-    except InvalidInput as error:
-        errors["phone"] = str(error)
-    try:
-        email = normalise_email(email)
-    except InvalidInput as error:
-        errors["email"] = str(error)
-    if not errors and not (phone or email):
-        errors["phone"] = _("Give a phone number or an email address, so we can answer you.")
-    if errors:
-        raise InvalidInput(_("Please correct the marked fields."), errors)
-    return ContactKeys(phone=phone, email=email)
+    keys = ContactKeys.checked(phone, email, region=current_app.config["DEFAULT_PHONE_REGION"])
+    if not keys.any():
+        raise InvalidInput(_("Please correct the marked fields."),
+                           {"phone": _("Give a phone number or an email address, so we can answer you.")})
+    return keys

@@ -235,3 +235,15 @@ def test_agent_settles_a_small_complaint_at_first_contact(client, staff, auth):
     assert "Settled at first contact" in page and "store manager will speak" in page
     queue = client.get("/staff/cases/", headers=EN).get_data(as_text=True)
     assert "Settled at first contact in the last 30 days: 1 of 1 complaints (100%)" in queue
+
+
+def test_a_complaint_received_on_wechat_is_entered_as_such(client, staff, auth):
+    auth.login("agent")
+    reply = client.post("/staff/cases/new", data={"channel": "wechat", "category": "product", "severity": "normal",
+                                                  "description": "Sent a photo of the broken lid on WeChat.",
+                                                  "phone": "13800138000"})
+    assert reply.status_code == 303
+    complaint = db.session.scalar(sa.select(Complaint))
+    assert complaint.channel is Channel.WECHAT
+    page = client.get(reply.headers["Location"], headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "微信" in page
