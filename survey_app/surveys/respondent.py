@@ -27,12 +27,7 @@ def anonymous(slug: str):
 
     :raise 404: when there is no such survey or it has no public link.
     """
-    try:
-        survey = survey_by_slug(slug)
-    except NotFound:
-        abort(404)
-    if not survey.anonymous_link:
-        abort(404)
+    survey = _public_survey(slug)
     return _questionnaire(survey, None, url_for("respondent.anonymous", slug=slug),
                           url_for("respondent.anonymous_thanks", slug=slug))
 
@@ -40,21 +35,14 @@ def anonymous(slug: str):
 @bp.get("/s/<slug>/thanks")
 def anonymous_thanks(slug: str):
     """Thank the respondent once the response is stored."""
-    try:
-        survey = survey_by_slug(slug)
-    except NotFound:
-        abort(404)
-    return _thanks(survey)
+    return _thanks(_public_survey(slug))
 
 
 @bp.post("/s/<slug>/contact")
 @limiter.limit("20 per hour")
 def anonymous_contact(slug: str):
     """The anonymous respondent leaves contact details to be answered; the response joins that customer."""
-    try:
-        survey = survey_by_slug(slug)
-    except NotFound:
-        abort(404)
+    survey = _public_survey(slug)
     response = _own_response(survey)
     form = ContactDetailsForm()
     if not respondent_contact.may_leave_contact(response):
@@ -94,6 +82,17 @@ def invited_thanks(token: str):
     if invitation is None:
         return _link_problem("unknown"), 404
     return _thanks(invitation.survey)
+
+
+def _public_survey(slug: str) -> Survey:
+    """:raise 404: when there is no such survey or it has no public link."""
+    try:
+        survey = survey_by_slug(slug)
+    except NotFound:
+        abort(404)
+    if not survey.anonymous_link:
+        abort(404)
+    return survey
 
 
 def _questionnaire(survey: Survey, invitation: Invitation | None, self_url: str, thanks_url: str):

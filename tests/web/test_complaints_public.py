@@ -38,6 +38,17 @@ def key_of(reply) -> str:
     return re.search(r"/complaints/track/([0-9a-f]+)", reply.headers["Location"]).group(1)
 
 
+def filed_and_asked(client, question: str):
+    """A complaint filed on the form, acknowledged by an agent who then asks the customer ``question``."""
+    key = key_of(file(client))
+    case = db.session.scalar(sa.select(Complaint)).case
+    agent = Actor.staff(make_user("agent", "agent"))
+    with client.application.test_request_context():
+        cases.transition(case, "acknowledge", agent, expected_version=case.version)
+        cases.transition(case, "ask_customer", agent, expected_version=case.version, fields={"message": question})
+    return key, case, agent
+
+
 def test_intake_page_is_light_and_local(client):
     reply = client.get("/complaints/new", headers={"Accept-Language": "zh"})
     html = reply.get_data(as_text=True)
@@ -99,13 +110,7 @@ def test_unknown_tracking_key_is_404(client):
 
 
 def test_customer_follows_answers_and_accepts(client, mailbox):
-    key = key_of(file(client))
-    case = db.session.scalar(sa.select(Complaint)).case
-    agent = Actor.staff(make_user("agent", "agent"))
-    with client.application.test_request_context():
-        cases.transition(case, "acknowledge", agent, expected_version=case.version)
-        cases.transition(case, "ask_customer", agent, expected_version=case.version,
-                         fields={"message": "Which model is it?"})
+    key, case, agent = filed_and_asked(client, "Which model is it?")
     page = client.get(f"/complaints/track/{key}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Which model is it?" in page and "We need some information from you" in page
     reply = client.post(f"/complaints/track/{key}/write", data={"version": case.version, "message": "Model K2"})
@@ -189,13 +194,7 @@ def test_every_correction_is_asked_for_at_once(app, client):
 def test_customer_sends_the_photo_they_were_asked_for(client):
     import io
 
-    key = key_of(file(client))
-    case = db.session.scalar(sa.select(Complaint)).case
-    agent = Actor.staff(make_user("agent", "agent"))
-    with client.application.test_request_context():
-        cases.transition(case, "acknowledge", agent, expected_version=case.version)
-        cases.transition(case, "ask_customer", agent, expected_version=case.version,
-                         fields={"message": "Please send a photo of the label."})
+    key, case, _agent = filed_and_asked(client, "Please send a photo of the label.")
     page = client.get(f"/complaints/track/{key}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in page and 'type="file"' in page
     refused = client.post(f"/complaints/track/{key}/write", content_type="multipart/form-data",
