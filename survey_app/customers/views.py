@@ -8,7 +8,9 @@ from ..auth.access import role_required
 from ..extensions import db
 from ..i18n import current_language
 from ..models import AuditAction, ConsentSource, Customer, CustomerMerge, DuplicateCandidate, Job, Role
-from ..services import audit, consent, customer_pages, customers, merges
+from ..complaints import labels as complaint_labels
+from ..services import audit, cases, consent, customer_pages, customers, merges
+from ..services.complaints import category_label
 from ..services.customer_import import check_columns, import_customers_job
 from ..services.errors import Conflict, InvalidInput
 from ..services.jobs import create_job
@@ -46,7 +48,9 @@ def _detail_page(customer: Customer, kinds=frozenset(), note_form=None, consent_
         "customers/detail.html", customer=customer, survivor=customers.active_customer(customer),
         entries=customer_pages.timeline(customer, kinds or None), kinds=list(customer_pages.EntryKind),
         chosen={k.value for k in kinds}, consent_state=consent.consent_state(customer),
-        channel_labels=CHANNEL_LABELS, purpose_labels=PURPOSE_LABELS, note_form=note_form or NoteForm(),
+        channel_labels=CHANNEL_LABELS, purpose_labels=PURPOSE_LABELS, complaint_channels=complaint_labels.CHANNEL_LABELS,
+        category_label=category_label, state_label=cases.state_label, event_label=cases.event_label,
+        note_form=note_form or NoteForm(),
         consent_form=consent_form or ConsentForm(), removal_form=RemovalForm(), action_form=FlaskForm(),
     ), status
 

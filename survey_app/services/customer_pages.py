@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import (Case, Complaint, ConsentRecord, Contact, Customer, CustomerEvent, CustomerEventKind,
+from ..models import (Case, CaseEvent, Complaint, ConsentRecord, Contact, Customer, CustomerEvent, CustomerEventKind,
                       CustomerMerge, DuplicateCandidate, DuplicateStatus, Invitation, Response, Role, StaffUser, Team)
 from .customers import active_customer, name_key, normalise_email, normalise_phone
 from .errors import InvalidInput
@@ -58,6 +58,7 @@ class EntryKind(enum.StrEnum):
     CONSENT = "consent"
     NOTE = "note"
     MERGE = "merge"
+    COMPLAINT = "complaint"
     OTHER = "other"
 
 
@@ -129,7 +130,19 @@ def _merges(customer: Customer) -> list[TimelineEntry]:
     return entries
 
 
-SHOWN_TABLES = {"response", "invitation", "contact", "consent_record", "customer_event"}
+def _complaints(customer: Customer) -> list[TimelineEntry]:
+    """Each complaint as it was received, and every event of its case, so the whole handling shows."""
+    complaints = list(db.session.scalars(sa.select(Complaint).where(Complaint.customer_id == customer.id)))
+    entries = [TimelineEntry(c.created_at, EntryKind.COMPLAINT, c, {"event": None}) for c in complaints]
+    by_case = {c.case.id: c for c in complaints if c.case is not None}
+    if by_case:
+        events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id.in_(by_case))
+                                    .where(CaseEvent.name != "receive").order_by(CaseEvent.id))
+        entries.extend(TimelineEntry(e.at, EntryKind.COMPLAINT, by_case[e.case_id], {"event": e}) for e in events)
+    return entries
+
+
+SHOWN_TABLES = {"response", "invitation", "contact", "consent_record", "customer_event", "complaint"}
 TIME_COLUMNS = ("created_at", "opened_at", "received_at", "at")
 
 
@@ -155,6 +168,7 @@ _COLLECTORS = {
     EntryKind.CONSENT: _consents,
     EntryKind.NOTE: _events,
     EntryKind.MERGE: _merges,
+    EntryKind.COMPLAINT: _complaints,
     EntryKind.OTHER: _other_records,
 }
 

@@ -113,6 +113,36 @@ def test_customer_page_shows_answers_and_timeline_and_is_audited(client, staff, 
         (AuditAction.VIEW_CUSTOMER, [li.id], staff["supervisor"].id)] * 2
 
 
+def test_customer_page_shows_complaints_with_every_case_event_beside_survey_answers(client, staff, auth, app):
+    from survey_app.services import cases
+    from survey_app.services.cases import Actor
+    from tests.factories import make_complaint
+
+    with app.test_request_context():
+        filed = make_complaint("delivery_installation", phone="13800138000", description="Door dented")
+        case = filed.case
+        agent = Actor.staff(staff["agent"])
+        cases.transition(case, "acknowledge", agent, expected_version=case.version)
+        cases.add_message(case, agent, "Checked the van log.", public=False, expected_version=case.version)
+        cases.add_message(case, agent, "A new door comes on Tuesday.", public=True, expected_version=case.version)
+    survey = make_survey("shop")
+    db.session.add(Response(survey_id=survey.id, customer_id=filed.complaint.customer_id, form_key=new_form_key(),
+                            answers={"a": 3}, status=ResponseStatus.SUBMITTED, submitted_at=now_utc()))
+    db.session.commit()
+    auth.login("supervisor")
+    html = client.get(f"/staff/customers/{filed.complaint.customer_id}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    reference = filed.complaint.reference
+    assert html.count(f">{reference}</a>") == 4  # received, acknowledged, the note and the reply
+    for text in ("Delivery, installation or repair", "received by web form", "now being assessed",
+                 "Acknowledge → being assessed", "internal note · Checked the van log.",
+                 "reply to the customer · A new door comes on Tuesday.", "average score 3.0"):
+        assert text in html, text
+    assert "complaint_case" not in html and "delivery_installation" not in html
+    only = client.get(f"/staff/customers/{filed.complaint.customer_id}?kind=complaint").get_data(as_text=True)
+    assert reference in only and "average score" not in only
+
+
 def test_notes_consent_and_removal_from_the_customer_page(client, staff, auth):
     li = customer("13800138000")
     auth.login("supervisor")
