@@ -21,7 +21,7 @@ from ..models import (ActorKind, Attachment, Case, CaseEvent, CaseState, Channel
 from ..models.base import now_utc
 from . import assignment, mail
 from . import instruments as instrument_store
-from .consent import ContactDecision, may_contact, record_contact
+from .consent import ContactDecision, may_contact, optout_url, record_contact
 from .customers import ContactKeys, active_customer, find_by_keys, note_arrival, resolve_customer
 from .errors import InvalidInput, NotFound
 from .instruments import instrument_of
@@ -371,10 +371,14 @@ def _send(complaint: Complaint, message) -> None:
     """Email the complainant ``message()`` (subject, text), written in their language, if we may."""
     if not complaint.contact_email or not may_notify(complaint.customer, "email", "follow_up").allowed:
         return
+    optout = optout_url(complaint.customer)
     with force_locale(complaint.language):
         subject, text = message()
-        body = "\n\n".join([text, _("Follow your complaint here: %(url)s", url=tracking_url(complaint))])
-    mail.send_mail(complaint.contact_email, subject, body)
+        body = "\n\n".join([text, _("Follow your complaint here: %(url)s", url=tracking_url(complaint)),
+                             _("No more surveys or calls from us? One click: %(url)s", url=optout)])
+    # Mail programs offer their own unsubscribe button from these headers (RFC 8058).
+    mail.send_mail(complaint.contact_email, subject, body,
+                   {"List-Unsubscribe": f"<{optout}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
 
 
 def follow_up_score(response: Response) -> tuple[bool, str]:

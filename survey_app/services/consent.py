@@ -144,6 +144,12 @@ def optout_token(customer: Customer, secret_key: str) -> str:
     return f"{customer.id}-{_optout_mac(customer.id, secret_key)}"
 
 
+def optout_url(customer: Customer) -> str:
+    """The customer's absolute one-click opt-out link, for emails."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/optout/{optout_token(active_customer(customer), current_app.config['SECRET_KEY'])}"
+
+
 def customer_for_optout(token: str, secret_key: str) -> Customer | None:
     """The customer an opt-out token was issued to, or None for a forged or mangled token."""
     raw_id, _dash, mac = (token or "").partition("-")

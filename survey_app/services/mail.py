@@ -34,8 +34,8 @@ def _smtp(message: EmailMessage, config) -> None:
 BACKENDS = {"console": _console, "file": _file, "smtp": _smtp}
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send a plain-text message; returns whether the backend took it.
+def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> bool:
+    """Send a plain-text message, with any extra ``headers``; returns whether the backend took it.
 
     A failure is logged, not raised: the complaint it is about is already stored, and the
     customer sees the same information on the tracking page.
@@ -47,6 +47,8 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid()
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     backend = BACKENDS[config["MAIL_BACKEND"]]
     try:

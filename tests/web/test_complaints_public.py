@@ -69,7 +69,15 @@ def test_filing_gives_reference_link_and_email(client, mailbox):
     assert [a.content_type for a in complaint.attachments] == ["image/png"]
     [sent] = mailbox()
     assert sent["To"] == "li@example.com" and complaint.reference in sent["Subject"]
-    assert f"/complaints/track/{key}" in sent.get_payload(decode=True).decode()
+    body = sent.get_payload(decode=True).decode()
+    assert f"/complaints/track/{key}" in body
+    # Every email carries the one-click opt-out, in the text and for the mail program.
+    optout = re.search(r"http\S+/optout/\S+", body).group(0)
+    assert "".join(sent["List-Unsubscribe"].split()) == f"<{optout}>" and sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    path = optout.split("5000", 1)[1]
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    from survey_app.services import consent
+    assert not consent.may_contact(complaint.customer, "email", "survey").allowed
 
 
 def test_no_email_without_consent(client, mailbox):
