@@ -9,11 +9,11 @@ from flask_wtf import FlaskForm
 
 from ..auth.access import role_required
 from ..extensions import db
+from ..form_errors import show_field_errors
 from ..models import Attachment, Case, CaseState, Channel, Role, Severity, StaffUser, Team
 from ..models.base import now_utc
-from ..services import cases, complaints, sla
+from ..services import cases, complaints, first_contact, sla
 from ..services.errors import Conflict, InvalidInput, NotFound
-from ..form_errors import show_field_errors
 from . import labels
 from .forms import NoteForm, StaffComplaintForm, TransitionForm
 from .views import intake_from, prefill_contact, uploaded_photos
@@ -44,7 +44,7 @@ def queue():
         sla_state=args.get("sla") or None,
     )
     rows, counts = cases.queue(filters)
-    settled, received = cases.first_contact_rate(since=now_utc() - timedelta(days=FIRST_CONTACT_DAYS))
+    settled, received = first_contact.first_contact_rate(since=now_utc() - timedelta(days=FIRST_CONTACT_DAYS))
     return render_template("complaints/queue.html", rows=rows, counts=counts, args=args, states=CaseState,
                            first_contact=(settled, received, FIRST_CONTACT_DAYS),
                            severities=Severity, categories=complaints.categories(), teams=_teams(), agents=_agents(),
@@ -73,13 +73,13 @@ def new():
         data = intake_from(form, _enum(Channel, form.channel.data) or Channel.PHONE)
         try:
             if not form_valid:
-                cases.check_entry(data, actor, settlement)  # so every correction is asked for at once
+                first_contact.check_entry(data, actor, settlement)  # so every correction is asked for at once
             elif settlement is None:
                 reference = complaints.file_complaint(data, entered_by=current_user).complaint.reference
                 flash(_("Complaint %(ref)s entered.", ref=reference), "success")
                 return redirect(url_for("cases.detail", reference=reference), code=303)
             else:
-                reference = cases.settle_at_first_contact(data, actor, settlement).complaint.reference
+                reference = first_contact.settle_at_first_contact(data, actor, settlement).complaint.reference
                 flash(_("Complaint %(ref)s entered and settled at first contact.", ref=reference), "success")
                 return redirect(url_for("cases.detail", reference=reference), code=303)
         except InvalidInput as error:

@@ -18,7 +18,7 @@ from ..models import (ActorKind, Attachment, Case, CaseEvent, CaseState, EventKi
                       StateCategory)
 from ..models.base import now_utc
 from . import complaints, sla
-from .errors import Conflict, DomainError, InvalidInput
+from .errors import Conflict, InvalidInput
 
 S = CaseState
 STAFF = frozenset({"agent", "supervisor", "admin"})
@@ -228,7 +228,7 @@ def apply(case: Case, event: str, actor: Actor, *, expected_version: int, fields
     candidates = [t for t in candidates if actor.role in t.roles]
     if not candidates:
         raise Conflict(_("Your role may not do “%(event)s”.", event=event_label(event)))
-    values = _clean(fields)
+    values = clean_fields(fields)
     merged = {**{name: getattr(case, name) for name in CASE_FIELDS}, **values}
     refusals = []
     for candidate in candidates:
@@ -267,73 +267,6 @@ def _record_transition(case: Case, rule: Transition, actor: Actor, values: dict,
     if rule.target in (S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED):
         complaints.invite_to_handling_survey(case, now)
     return record
-
-
-def check_entry(data: "complaints.ComplaintInput", actor: Actor, settlement: dict | None) -> None:
-    """Check a complaint being entered, and its settlement at first contact if one is given.
-
-    :raise InvalidInput: naming every field to correct, of the complaint and of the settlement together.
-    """
-    errors = {}
-    try:
-        complaints.check_intake(data)
-    except InvalidInput as error:
-        errors.update(error.field_errors)
-    if settlement is not None:
-        errors.update(_settlement_errors(actor, settlement))
-    if errors:
-        raise InvalidInput(_("Please correct the marked fields."), errors)
-
-
-def _settlement_errors(actor: Actor, fields: dict) -> dict[str, str]:
-    try:
-        values = _clean(fields)
-    except InvalidInput as error:
-        return error.field_errors
-    # The category comes with the complaint itself.
-    errors = {name: _("Required.") for name in SETTLE.required if name != "category" and values.get(name) is None}
-    for guard in SETTLE.guards:
-        if guard in FIELD_GUARDS and FIELD_GUARDS[guard] not in errors:
-            reason = GUARDS[guard](None, actor, values, None)
-            if reason:
-                errors[FIELD_GUARDS[guard]] = reason
-    return errors
-
-
-def settle_at_first_contact(data: "complaints.ComplaintInput", actor: Actor, settlement: dict,
-                            now: datetime | None = None) -> "complaints.Filed":
-    """Enter a complaint and close it at once with what the person taking it gave (DOMAIN.md: the
-    front line may apologise, explain and settle a small matter without asking a superior).
-
-    One commit: the complaint, its "received" and "settled" events, the first-contact flag and the
-    handling-survey invitation; then one email with the outcome instead of an acknowledgement.
-
-    :raise InvalidInput: naming every field to correct (see :func:`check_entry`).
-    """
-    now = now or now_utc()
-    check_entry(data, actor, settlement)
-    filed = complaints.file_complaint(data, entered_by=actor.user, now=now, commit=False)
-    case = filed.case
-    try:
-        record = apply(case, "settle", actor, expected_version=case.version, fields=settlement, now=now)
-    except DomainError:
-        db.session.rollback()
-        raise
-    # The one who settled it handled it (the monthly callbacks draw from their customers).
-    case.assignee_id, case.first_contact = actor.user.id, True
-    record.changes = {**record.changes, "assignee_id": actor.user.id, "first_contact": True}
-    save(case)
-    complaints.tell_customer(case, record)
-    return filed
-
-
-def first_contact_rate(since: datetime) -> tuple[int, int]:
-    """Complaints opened since ``since`` settled at first contact, and all complaints opened
-    since then; duplicates merged away and contacts that were not complaints are not counted."""
-    counted = sa.select(sa.func.count(), sa.func.count().filter(Case.first_contact.is_(True))).where(
-        Case.opened_at >= since, Case.state.not_in((S.MERGED, S.NOT_A_COMPLAINT)))
-    total, settled = db.session.execute(counted).one()
-    return settled, total
 
 
 def add_message(case: Case, actor: Actor, body: str, *, public: bool, expected_version: int,
@@ -501,7 +434,7 @@ def project(events: list[CaseEvent]) -> dict:
     return state
 
 
-def _clean(fields: dict) -> dict:
+def clean_fields(fields: dict) -> dict:
     """Typed values from form or API input; blank text is dropped.
 
     :raise InvalidInput: for a severity, remedy or amount that is not one.

@@ -17,8 +17,9 @@ from ..models import (CaseState, Channel, Complaint, Customer, DuplicateCandidat
 from ..models.base import now_utc
 from . import instruments as instrument_store
 from . import consent, merges
-from .cases import CUSTOMER_ACTOR, Actor, merge, settle_at_first_contact, transition
+from .cases import CUSTOMER_ACTOR, Actor, merge, transition
 from .complaints import ComplaintInput, file_complaint
+from .first_contact import settle_at_first_contact
 from .customer_import import import_customers
 from .customers import ContactKeys, add_note, find_by_keys, request_removal, resolve_customer
 from .invitations import issue_invitation

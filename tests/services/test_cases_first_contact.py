@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import CaseEvent, CaseState, Channel, Complaint, Invitation
 from survey_app.models.base import now_utc
-from survey_app.services import cases, users
+from survey_app.services import cases, first_contact, users
 from survey_app.services.cases import Actor
 from survey_app.services.complaints import ComplaintInput
 from survey_app.services.errors import Conflict, InvalidInput
@@ -44,7 +44,7 @@ def sent(app) -> list:
 
 
 def test_an_apology_closes_the_complaint_in_the_step_that_records_it(app, agent):
-    filed = cases.settle_at_first_contact(call(), agent, SETTLED)
+    filed = first_contact.settle_at_first_contact(call(), agent, SETTLED)
     case = filed.case
     assert (case.state, case.first_contact, case.assignee_id) == (CaseState.CLOSED_ACCEPTED, True, agent.user.id)
     assert (case.root_cause, case.resolution_code, case.remedy.value) == (
@@ -65,36 +65,36 @@ def test_an_apology_closes_the_complaint_in_the_step_that_records_it(app, agent)
 def test_a_goodwill_gesture_within_the_limit_and_not_beyond(app, agent):
     app.config["FIRST_CONTACT_LIMIT"] = "50"
     with pytest.raises(InvalidInput) as refused:
-        cases.settle_at_first_contact(call(), agent, {**SETTLED, "remedy": "goodwill", "remedy_amount": "80"})
+        first_contact.settle_at_first_contact(call(), agent, {**SETTLED, "remedy": "goodwill", "remedy_amount": "80"})
     assert set(refused.value.field_errors) == {"remedy_amount"} and "50" in refused.value.field_errors["remedy_amount"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
-    case = cases.settle_at_first_contact(call(), agent, {**SETTLED, "remedy": "goodwill", "remedy_amount": "50"}).case
+    case = first_contact.settle_at_first_contact(call(), agent, {**SETTLED, "remedy": "goodwill", "remedy_amount": "50"}).case
     assert case.remedy_amount == Decimal("50.00") and case.is_closed
 
 
 def test_a_person_s_own_limit_comes_before_the_default(app, agent):
     users.set_settlement_limit("agent", "300")
-    case = cases.settle_at_first_contact(call(), agent, {**SETTLED, "remedy": "goodwill", "remedy_amount": "250"}).case
+    case = first_contact.settle_at_first_contact(call(), agent, {**SETTLED, "remedy": "goodwill", "remedy_amount": "250"}).case
     assert case.first_contact
     users.set_settlement_limit("agent", "default")
     with pytest.raises(InvalidInput):
-        cases.settle_at_first_contact(call(phone="13900139000"), agent,
+        first_contact.settle_at_first_contact(call(phone="13900139000"), agent,
                                       {**SETTLED, "remedy": "goodwill", "remedy_amount": "250"})
 
 
 def test_only_small_remedies_settle_at_first_contact(app, agent):
     with pytest.raises(InvalidInput) as refused:
-        cases.settle_at_first_contact(call(), agent, {**SETTLED, "remedy": "refund", "remedy_amount": "10"})
+        first_contact.settle_at_first_contact(call(), agent, {**SETTLED, "remedy": "refund", "remedy_amount": "10"})
     assert set(refused.value.field_errors) == {"remedy"}
 
 
 def test_every_correction_is_named_at_once(app, agent):
     with pytest.raises(InvalidInput) as refused:
-        cases.settle_at_first_contact(call(phone="12", email="nobody", description=""), agent,
+        first_contact.settle_at_first_contact(call(phone="12", email="nobody", description=""), agent,
                                       {"remedy": "goodwill", "remedy_amount": "lots"})
     assert set(refused.value.field_errors) == {"phone", "email", "description", "remedy_amount"}
     with pytest.raises(InvalidInput) as refused:
-        cases.settle_at_first_contact(call(), agent, {"remedy": "apology"})
+        first_contact.settle_at_first_contact(call(), agent, {"remedy": "apology"})
     assert set(refused.value.field_errors) == {"decision", "root_cause", "resolution_code"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
 
@@ -108,10 +108,10 @@ def test_a_complaint_filed_elsewhere_is_not_settled_by_the_first_contact_step(ap
 
 
 def test_first_contact_rate_counts_complaints_not_duplicates(app, agent):
-    cases.settle_at_first_contact(call(), agent, SETTLED)
+    first_contact.settle_at_first_contact(call(), agent, SETTLED)
     make_complaint("product", phone="13900139000")
     duplicate = make_complaint("product", phone="13900139000").case
     survivor = db.session.scalars(sa.select(Complaint).order_by(Complaint.id)).all()[1].case
     cases.merge(duplicate, survivor, agent, expected_version=duplicate.version)
-    assert cases.first_contact_rate(now_utc() - timedelta(days=30)) == (1, 2)
-    assert cases.first_contact_rate(now_utc() + timedelta(minutes=1)) == (0, 0)
+    assert first_contact.first_contact_rate(now_utc() - timedelta(days=30)) == (1, 2)
+    assert first_contact.first_contact_rate(now_utc() + timedelta(minutes=1)) == (0, 0)

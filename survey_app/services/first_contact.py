@@ -1,0 +1,84 @@
+"""Settled at first contact (DOMAIN.md): the person taking a small complaint may apologise,
+explain or make a goodwill gesture within their limit and close it in the same step, with the
+full event log, the closure fields and the handling survey; the share settled so is counted.
+
+The step itself is the workflow's "settle" transition (services/cases.py), with its guards.
+"""
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import Case, CaseState
+from ..models.base import now_utc
+from . import cases, complaints
+from .errors import DomainError, InvalidInput
+
+
+def check_entry(data: complaints.ComplaintInput, actor: cases.Actor, settlement: dict | None) -> None:
+    """Check a complaint being entered, and its settlement at first contact if one is given.
+
+    :raise InvalidInput: naming every field to correct, of the complaint and of the settlement together.
+    """
+    errors = {}
+    try:
+        complaints.check_intake(data)
+    except InvalidInput as error:
+        errors.update(error.field_errors)
+    if settlement is not None:
+        errors.update(_settlement_errors(actor, settlement))
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), errors)
+
+
+def _settlement_errors(actor: cases.Actor, fields: dict) -> dict[str, str]:
+    try:
+        values = cases.clean_fields(fields)
+    except InvalidInput as error:
+        return error.field_errors
+    # The category comes with the complaint itself.
+    errors = {name: _("Required.") for name in cases.SETTLE.required
+              if name != "category" and values.get(name) is None}
+    for guard in cases.SETTLE.guards:
+        if guard in cases.FIELD_GUARDS and cases.FIELD_GUARDS[guard] not in errors:
+            reason = cases.GUARDS[guard](None, actor, values, None)
+            if reason:
+                errors[cases.FIELD_GUARDS[guard]] = reason
+    return errors
+
+
+def settle_at_first_contact(data: complaints.ComplaintInput, actor: cases.Actor, settlement: dict,
+                            now: datetime | None = None) -> complaints.Filed:
+    """Enter a complaint and close it at once with what the person taking it gave (DOMAIN.md: the
+    front line may apologise, explain and settle a small matter without asking a superior).
+
+    One commit: the complaint, its "received" and "settled" events, the first-contact flag and the
+    handling-survey invitation; then one email with the outcome instead of an acknowledgement.
+
+    :raise InvalidInput: naming every field to correct (see :func:`check_entry`).
+    """
+    now = now or now_utc()
+    check_entry(data, actor, settlement)
+    filed = complaints.file_complaint(data, entered_by=actor.user, now=now, commit=False)
+    case = filed.case
+    try:
+        record = cases.apply(case, "settle", actor, expected_version=case.version, fields=settlement, now=now)
+    except DomainError:
+        db.session.rollback()
+        raise
+    # The one who settled it handled it (the monthly callbacks draw from their customers).
+    case.assignee_id, case.first_contact = actor.user.id, True
+    record.changes = {**record.changes, "assignee_id": actor.user.id, "first_contact": True}
+    cases.save(case)
+    complaints.tell_customer(case, record)
+    return filed
+
+
+def first_contact_rate(since: datetime) -> tuple[int, int]:
+    """Complaints opened since ``since`` settled at first contact, and all complaints opened
+    since then; duplicates merged away and contacts that were not complaints are not counted."""
+    counted = sa.select(sa.func.count(), sa.func.count().filter(Case.first_contact.is_(True))).where(
+        Case.opened_at >= since, Case.state.not_in((CaseState.MERGED, CaseState.NOT_A_COMPLAINT)))
+    total, settled = db.session.execute(counted).one()
+    return settled, total
