@@ -290,6 +290,23 @@ def calls_by_agent(draw: CallbackDraw) -> dict[StaffUser, list[CallToMake]]:
     return dict(sorted(calls.items(), key=lambda item: item[0].id))
 
 
+class SkippedCustomer(NamedTuple):
+    """A customer served but not drawn, from :func:`skipped_customers`."""
+
+    agent: StaffUser
+    customer: Customer
+    reason: str
+    last_contacted_at: datetime | None
+
+
+def skipped_customers(draw: CallbackDraw) -> list[SkippedCustomer]:
+    """The draw's report of who was served but not drawn, and why, by agent."""
+    return [SkippedCustomer(db.session.get(StaffUser, entry["agent_id"]), db.session.get(Customer, entry["customer_id"]),
+                            entry["reason"], datetime.fromisoformat(entry["last_contacted_at"])
+                            if entry.get("last_contacted_at") else None)
+            for entry in draw.skipped]
+
+
 def recent_draws(limit: int = 24) -> list[CallbackDraw]:
     return list(db.session.scalars(sa.select(CallbackDraw).order_by(CallbackDraw.month.desc()).limit(limit)))
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import (Case, Complaint, ConsentRecord, Contact, Customer, CustomerEvent, CustomerEventKind,
+from ..models import (Callback, Case, Complaint, ConsentRecord, Contact, Customer, CustomerEvent, CustomerEventKind,
                       CustomerMerge, DuplicateCandidate, DuplicateStatus, Invitation, Response, Role, StaffUser, Team)
 from .customers import active_customer, name_key, normalise_email, normalise_phone
 from .errors import InvalidInput
@@ -58,6 +58,7 @@ class EntryKind(enum.StrEnum):
     CONSENT = "consent"
     NOTE = "note"
     MERGE = "merge"
+    CALLBACK = "callback"
     OTHER = "other"
 
 
@@ -129,7 +130,17 @@ def _merges(customer: Customer) -> list[TimelineEntry]:
     return entries
 
 
-SHOWN_TABLES = {"response", "invitation", "contact", "consent_record", "customer_event"}
+def _callbacks(customer: Customer) -> list[TimelineEntry]:
+    """A callback shows twice: when the customer was drawn, and when the call was made."""
+    entries = []
+    for callback in db.session.scalars(sa.select(Callback).where(Callback.customer_id == customer.id)):
+        entries.append(TimelineEntry(callback.drawn_at, EntryKind.CALLBACK, callback, {"outcome": False}))
+        if callback.called_at is not None:
+            entries.append(TimelineEntry(callback.called_at, EntryKind.CALLBACK, callback, {"outcome": True}))
+    return entries
+
+
+SHOWN_TABLES = {"response", "invitation", "contact", "consent_record", "customer_event", "callback"}
 TIME_COLUMNS = ("created_at", "opened_at", "received_at", "at")
 
 
@@ -155,6 +166,7 @@ _COLLECTORS = {
     EntryKind.CONSENT: _consents,
     EntryKind.NOTE: _events,
     EntryKind.MERGE: _merges,
+    EntryKind.CALLBACK: _callbacks,
     EntryKind.OTHER: _other_records,
 }
 
