@@ -1,8 +1,8 @@
 """Staff forms of the monthly callback check."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from ..models import CallbackStatus
 
@@ -15,8 +15,9 @@ SKIP_LABELS = {"opted_out": _l("opted out of callbacks"), "removal_requested": _
 class DrawForm(FlaskForm):
     month = StringField(_l("Month (YYYY-MM)"), validators=[DataRequired(message=_l("Give the month as YYYY-MM.")),
                                                            Length(max=7, message=_l("Give the month as YYYY-MM."))])
-    per_agent = IntegerField(_l("Customers per agent"), default=5,
-                             validators=[NumberRange(min=1, max=50, message=_l("From 1 to 50."))])
+    # A choice, not a number to type: there is nothing to mistype, and five is what the check asks.
+    per_agent = SelectField(_l("Customers per agent"), choices=[(n, str(n)) for n in range(1, 11)], coerce=int,
+                            default=5)
 
 
 class OutcomeForm(FlaskForm):

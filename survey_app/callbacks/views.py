@@ -7,7 +7,7 @@ from ..auth.access import role_required
 from ..extensions import db
 from ..form_errors import show_field_errors
 from ..i18n import current_language
-from ..models import Callback, Job, JobStatus, Role
+from ..models import Callback, CallbackStatus, Job, JobStatus, Role
 from ..services import callbacks
 from ..services.errors import Conflict, InvalidInput
 from ..services.jobs import create_job
@@ -87,7 +87,7 @@ def _draw_page(draw, failed: Callback | None = None, failed_form: OutcomeForm | 
 
 def _outcome_form(callback: Callback) -> OutcomeForm:
     form = OutcomeForm(prefix=f"c{callback.id}", formdata=None)
-    if callback.status.value != "due":
+    if callback.status is not CallbackStatus.DUE:
         form.status.data = callback.status.value
         form.service_rating.data = "" if callback.service_rating is None else str(callback.service_rating)
         form.needs.data, form.suggestion.data = callback.needs, callback.suggestion
