@@ -78,6 +78,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .callbacks import bp as callbacks_bp
     from .customers import bp as customers_bp
     from .customers.optout import bp as optout_bp
     from .complaints import bp as complaints_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(optout_bp)
     app.register_blueprint(complaints_bp)
     app.register_blueprint(cases_bp, url_prefix="/staff/cases")
+    app.register_blueprint(callbacks_bp, url_prefix="/staff/callbacks")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

@@ -1,6 +1,7 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 from .api_token import ApiToken
 from .audit import AuditAction, AuditEntry
+from .callback import Callback, CallbackDraw, CallbackStatus
 from .complaint import (ActorKind, Attachment, CalendarDay, Case, CaseEvent, CaseState, Channel, Complaint, EventKind,
                         Remedy, Severity, SlaPolicy, StateCategory, Team)
 from .customer import (Contact, ContactChannel, ContactPurpose, ConsentRecord, ConsentSource, Customer,
@@ -14,6 +15,9 @@ from .user import Role, StaffUser
 __all__ = [
     "AuditAction",
     "AuditEntry",
+    "Callback",
+    "CallbackDraw",
+    "CallbackStatus",
     "ConsentRecord",
     "ConsentSource",
     "Contact",

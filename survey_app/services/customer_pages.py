@@ -7,8 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import (Case, CaseEvent, Complaint, ConsentRecord, Contact, Customer, CustomerEvent, CustomerEventKind,
-                      CustomerMerge, DuplicateCandidate, DuplicateStatus, Invitation, Response, Role, StaffUser, Team)
+from ..models import (Callback, Case, CaseEvent, Complaint, ConsentRecord, Contact, Customer, CustomerEvent,
+                      CustomerEventKind, CustomerMerge, DuplicateCandidate, DuplicateStatus, Invitation, Response, Role,
+                      StaffUser, Team)
 from .customers import active_customer, name_key, normalise_email, normalise_phone
 from .errors import InvalidInput
 from .merges import customer_references
@@ -59,6 +60,7 @@ class EntryKind(enum.StrEnum):
     NOTE = "note"
     MERGE = "merge"
     COMPLAINT = "complaint"
+    CALLBACK = "callback"
     OTHER = "other"
 
 
@@ -142,7 +144,18 @@ def _complaints(customer: Customer) -> list[TimelineEntry]:
     return entries
 
 
-SHOWN_TABLES = {"response", "invitation", "contact", "consent_record", "customer_event", "complaint"}
+def _callbacks(customer: Customer) -> list[TimelineEntry]:
+    """A callback shows twice: when the customer was drawn, and when the call was made."""
+    entries = []
+    for callback in db.session.scalars(sa.select(Callback).where(Callback.customer_id == customer.id)):
+        entries.append(TimelineEntry(callback.drawn_at, EntryKind.CALLBACK, callback, {"outcome": False}))
+        if callback.called_at is not None:
+            entries.append(TimelineEntry(callback.called_at, EntryKind.CALLBACK, callback, {"outcome": True}))
+    return entries
+
+
+SHOWN_TABLES = {"response", "invitation", "contact", "consent_record", "customer_event", "complaint",
+                "callback"}
 TIME_COLUMNS = ("created_at", "opened_at", "received_at", "at")
 
 
@@ -169,6 +182,7 @@ _COLLECTORS = {
     EntryKind.NOTE: _events,
     EntryKind.MERGE: _merges,
     EntryKind.COMPLAINT: _complaints,
+    EntryKind.CALLBACK: _callbacks,
     EntryKind.OTHER: _other_records,
 }
 

@@ -12,11 +12,12 @@ from flask_babel import force_locale
 from instruments import builtin_paths
 
 from ..extensions import db
-from ..models import (CaseState, Channel, Complaint, Customer, DuplicateCandidate, DuplicateStatus, Response, ResponseSegment,
-                      ResponseStatus, SlaPolicy, StaffUser, Survey, Team)
+from ..models import (CallbackDraw, CaseEvent, CaseState, Channel, Complaint, ConsentSource, ContactChannel,
+                      ContactPurpose, Customer, DuplicateCandidate, DuplicateStatus, Response, ResponseSegment,
+                      ResponseStatus, Role, SlaPolicy, StaffUser, Survey, Team)
 from ..models.base import now_utc
 from . import instruments as instrument_store
-from . import consent, merges
+from . import callbacks, consent, merges
 from .cases import CUSTOMER_ACTOR, Actor, merge, transition
 from .complaints import ComplaintInput, file_complaint
 from .first_contact import settle_at_first_contact
@@ -73,6 +74,8 @@ def create_demo(seed: int = 2026, responses: int = 500) -> list[str]:
     if not db.session.scalar(sa.select(Complaint.id).limit(1)):
         with force_locale("en"):
             lines.extend(create_demo_complaints())
+    if not db.session.scalar(sa.select(CallbackDraw.id).limit(1)):
+        lines.extend(create_demo_callbacks())
     return lines
 
 
@@ -147,6 +150,33 @@ def create_demo_complaints() -> list[str]:
                                       "resolution_code": "upheld"}, now=start + timedelta(minutes=40))
     return [f"complaints: one case in each of the {len(CaseState)} states and one settled at first contact, "
             f"e.g. /staff/cases/{received.reference}"]
+
+
+def create_demo_callbacks() -> list[str]:
+    """The callback check of the month the demo agent worked its cases in, with two calls made.
+
+    The demo's cases are from today, so it is the current month that has customers to draw; one
+    complainant said no to callbacks, so the draw also shows someone it left out and why.
+    """
+    latest = db.session.scalar(sa.select(sa.func.max(CaseEvent.at)).join(StaffUser, StaffUser.id == CaseEvent.actor_id)
+                               .where(StaffUser.role == Role.AGENT))
+    if latest is None:
+        return []
+    if latest.tzinfo is None:  # max() bypasses the column type on SQLite
+        latest = latest.replace(tzinfo=timezone.utc)
+    supervisor = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == "supervisor"))
+    refuses = find_by_keys(ContactKeys(phone="+8613900000004"))
+    if refuses is not None:
+        consent.set_consent(refuses, granted=False, source=ConsentSource.STAFF, channels=[ContactChannel.PHONE],
+                            purposes=[ContactPurpose.CALLBACK], actor=supervisor, note="No calls, please")
+    draw = callbacks.draw_month(callbacks.month_of(latest), actor=supervisor, seed=2026)
+    made = db.session.scalars(draw.callbacks.select().limit(2)).all()
+    outcomes = [("done", 8, "A spare seal for the old kettle", "Tell me the delivery day in advance"),
+                ("unreachable", None, None, None)]
+    for callback, (status, rating, needs, suggestion) in zip(made, outcomes):
+        callbacks.record_outcome(callback, status=status, service_rating=rating, needs=needs, suggestion=suggestion,
+                                 actor=supervisor)
+    return [f"callback check of {draw.month}: {len(made)} outcomes recorded, /staff/callbacks/{draw.month}"]
 
 
 def _exists(slug: str) -> bool:

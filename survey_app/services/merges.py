@@ -190,7 +190,7 @@ def _hangs_on(table: sa.Table, row: list, moved_back: dict[str, set[tuple]]) -> 
     """Whether ``row`` links to a row that moved back to the absorbed customer, itself or through a
     row of its own: a complaint whose case follows up a case of a complaint that moved back."""
     record = _record(table, list(table.primary_key.columns), row)
-    if _points_into(table, record, moved_back):
+    if _points_into(table, record, moved_back) or _links_into(table, record, moved_back):
         return True
     for own in _references_to(table):
         for dependant in db.session.execute(sa.select(own.parent.table).where(
@@ -204,6 +204,20 @@ def _hangs_on(table: sa.Table, row: list, moved_back: dict[str, set[tuple]]) -> 
                     linked = _record(fk.column.table, [fk.column], [dependant[column.name]])
                     if linked is not None and _points_into(fk.column.table, linked, moved_back):
                         return True
+    return False
+
+
+def _links_into(table: sa.Table, record, moved_back: dict[str, set[tuple]]) -> bool:
+    """Whether ``record`` links to a row that itself points at a row that moved back: a callback
+    drawn since the merge for work on a case whose complaint went back."""
+    for column in table.columns:
+        for fk in column.foreign_keys:
+            target = fk.column.table
+            if record[column.name] is None or target.name == "customer" or len(target.primary_key.columns) != 1:
+                continue
+            linked = _record(target, [fk.column], [record[column.name]])
+            if linked is not None and _points_into(target, linked, moved_back):
+                return True
     return False
 
 

@@ -33,3 +33,22 @@ def test_demo_cases_keep_their_states_when_the_worker_checks_the_sla(app):
         create_demo_complaints()
         assert schedule.escalate_sla_breaches.call_local() == []
     assert set(db.session.scalars(sa.select(Case.state))) == set(CaseState)
+
+
+def test_demo_has_a_callback_draw_with_outcomes(app):
+    from survey_app.models import Callback, CallbackDraw, CallbackStatus
+    from survey_app.services import callbacks
+    from survey_app.services.demo import create_demo_callbacks
+
+    for username, role, _password in DEMO_USERS:
+        make_user(username, role, team="front-line" if role == "agent" else None)
+    with force_locale("en"):
+        create_demo_complaints()
+    create_demo_callbacks()
+    [draw] = db.session.scalars(sa.select(CallbackDraw)).all()
+    statuses = [c.status for c in db.session.scalars(sa.select(Callback).where(Callback.draw_id == draw.id))]
+    assert len(statuses) == 5 and statuses.count(CallbackStatus.DUE) == 3
+    # The one who refused callbacks, and those just sent the handling survey of their closed case.
+    assert {entry["reason"] for entry in draw.skipped} == {"opted_out", "capped"}
+    [score] = callbacks.agent_scores(draw.month)
+    assert (score.agent.username, score.drawn, score.reached, score.mean_rating) == ("agent", 5, 1, 8.0)

@@ -3,15 +3,15 @@ import csv
 import email
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import (AuditAction, AuditEntry, CaseState, Complaint, ConsentRecord, ConsentSource, Contact,
-                               StaffUser, Survey)
+from survey_app.models import (ActorKind, AuditAction, AuditEntry, Callback, CallbackDraw, CaseEvent, CaseState,
+                               Complaint, ConsentRecord, ConsentSource, Contact, EventKind, StaffUser, Survey)
 from survey_app.models.base import now_utc
 from survey_app.services import cases, consent, responses
 from survey_app.services.customers import ContactKeys, request_removal, resolve_customer
@@ -177,15 +177,38 @@ def follow_up_case_from_low_score(client, survey, customer) -> bool:
     return db.session.scalar(sa.select(Complaint.id).where(Complaint.response_id == response.id)) is not None
 
 
+def callback_draw(client, survey, customer) -> bool:
+    """Listed for a callback: the agent worked the customer's case in a month, and that month's draw drew them.
+
+    Each call draws a past month of its own, as there is one draw a month.
+    """
+    agent = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == "agent"))
+    back = db.session.scalar(sa.select(sa.func.count(CallbackDraw.id))) + 1
+    today = now_utc()
+    year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+    db.session.add(CaseEvent(case_id=case_of(customer).id, kind=EventKind.NOTE, name="note", actor_kind=ActorKind.STAFF,
+                             actor_id=agent.id, changes={}, at=datetime(year, month + 1, 15, 4, tzinfo=timezone.utc)))
+    db.session.commit()
+    label = f"{year:04d}-{month + 1:02d}"
+    started = client.post("/staff/callbacks/draw", data={"month": label, "per_agent": "5"})
+    assert started.status_code == 303, started.get_data(as_text=True)
+    draw = db.session.scalar(sa.select(CallbackDraw).where(CallbackDraw.month == label))
+    listed = db.session.scalar(sa.select(Callback.id).where(Callback.draw_id == draw.id,
+                                                           Callback.customer_id == customer.id)) is not None
+    # Not drawn is not dropped: the draw reports the customer with the reason.
+    assert listed or [entry["customer_id"] for entry in draw.skipped] == [customer.id]
+    return listed
+
+
 # Every path that contacts customers or lists them for contact, with whether it is service (about
 # the customer's own complaints and answers) or solicitation (surveys, callbacks).
-# Callback draws join this list when they are built.
 CONTACT_PATHS = [
     ("invitation export", export_invitations, False),
     ("handling-satisfaction survey after closure", handling_survey, False),
     ("reply to the customer's open complaint", reply_to_open_complaint, True),
     ("email when the case closes", closing_email, True),
     ("follow-up case from a low survey score", follow_up_case_from_low_score, True),
+    ("monthly callback draw", callback_draw, False),
 ]
 
 
