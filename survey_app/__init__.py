@@ -33,7 +33,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .i18n import forget_previous_locale, remember_locale, select_locale
+    from .i18n import remember_locale, select_locale
     from .jobs import queue
     from .models import StaffUser
 
@@ -51,7 +51,6 @@ def _init_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         return db.session.get(StaffUser, int(user_id))
 
-    app.before_request(forget_previous_locale)
     app.after_request(remember_locale)
 
     @app.context_processor
