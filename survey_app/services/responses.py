@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Invitation, Response, ResponseSegment, ResponseStatus, Survey
+from ..models import Invitation, Response, ResponseSegment, ResponseStatus, Survey, Wave
 from ..models.base import now_utc
 from . import complaints
 from .instruments import instrument_of
@@ -81,9 +81,24 @@ def record_page(
     response.updated_at = now
     if final:
         _submit_draft(survey, response, invitation, now)
-    db.session.commit()
+    _commit()
     _close_the_loop(response)
     return response
+
+
+def _commit() -> None:
+    """Commit without expiring what the session holds.
+
+    Every value of the rows written here was set in Python (or, for the id, returned by the
+    INSERT), so the objects already hold what the database does; expiring them, the session's
+    default, would read the response back with one more query per submission.
+    """
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def _close_the_loop(response: Response) -> None:
@@ -119,7 +134,7 @@ def _create(survey, form_key, values, next_page, language, final, invitation, se
         db.session.flush()
         if final:
             _index_segments(response, invitation, now)
-        db.session.commit()
+        _commit()
     except IntegrityError:
         db.session.rollback()
         return None
@@ -133,7 +148,7 @@ def _submit_draft(survey: Survey, response: Response, invitation: Invitation | N
     changed = db.session.execute(
         sa.update(Response)
         .where(Response.id == response.id, Response.status == ResponseStatus.DRAFT)
-        .values(status=ResponseStatus.SUBMITTED, submitted_at=now, segments=segments,
+        .values(status=ResponseStatus.SUBMITTED, submitted_at=now, updated_at=now, segments=segments,
                 wave_id=_wave_id(survey, invitation, now))
         .execution_options(synchronize_session="fetch")
     ).rowcount
@@ -154,8 +169,13 @@ def _index_segments(response: Response, invitation: Invitation | None, now: date
 def _wave_id(survey: Survey, invitation: Invitation | None, now: datetime) -> int | None:
     if invitation is not None and invitation.wave_id is not None:
         return invitation.wave_id
-    wave = survey.wave_on(now.date())
-    return wave.id if wave else None
+    # The latest wave opened by today, looked up by index rather than loading every wave.
+    return db.session.scalar(
+        sa.select(Wave.id)
+        .where(Wave.survey_id == survey.id, Wave.opens_on <= now.date())
+        .order_by(Wave.opens_on.desc(), Wave.id.desc())
+        .limit(1)
+    )
 
 
 def _all_segments(survey: Survey, response: Response) -> dict:
