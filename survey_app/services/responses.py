@@ -28,14 +28,26 @@ def usable_form_key(posted: str | None) -> str:
     return new_form_key()
 
 
+# The lookups every submission makes, built once with their values bound at run time: building
+# a statement and its cache key costs more than SQLite takes to run it.
+_BY_INVITATION = sa.select(Response).where(Response.invitation_id == sa.bindparam("invitation_id"))
+_BY_FORM_KEY = sa.select(Response).where(Response.form_key == sa.bindparam("form_key"),
+                                         Response.survey_id == sa.bindparam("survey_id"))
+# The latest wave opened by a day, by index rather than loading every wave of the survey.
+_WAVE_ON = (
+    sa.select(Wave.id)
+    .where(Wave.survey_id == sa.bindparam("survey_id"), Wave.opens_on <= sa.bindparam("day"))
+    .order_by(Wave.opens_on.desc(), Wave.id.desc())
+    .limit(1)
+)
+
+
 def find_response(survey: Survey, *, form_key: str | None = None, invitation: Invitation | None = None) -> Response | None:
     """The response an invitation or a form key already started, if any."""
     if invitation is not None:
-        return db.session.scalar(sa.select(Response).where(Response.invitation_id == invitation.id))
+        return db.session.scalar(_BY_INVITATION, {"invitation_id": invitation.id})
     if form_key:
-        return db.session.scalar(
-            sa.select(Response).where(Response.form_key == form_key, Response.survey_id == survey.id)
-        )
+        return db.session.scalar(_BY_FORM_KEY, {"form_key": form_key, "survey_id": survey.id})
     return None
 
 
@@ -169,13 +181,7 @@ def _index_segments(response: Response, invitation: Invitation | None, now: date
 def _wave_id(survey: Survey, invitation: Invitation | None, now: datetime) -> int | None:
     if invitation is not None and invitation.wave_id is not None:
         return invitation.wave_id
-    # The latest wave opened by today, looked up by index rather than loading every wave.
-    return db.session.scalar(
-        sa.select(Wave.id)
-        .where(Wave.survey_id == survey.id, Wave.opens_on <= now.date())
-        .order_by(Wave.opens_on.desc(), Wave.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_WAVE_ON, {"survey_id": survey.id, "day": now.date()})
 
 
 def _all_segments(survey: Survey, response: Response) -> dict:
