@@ -5,6 +5,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
 from ..models import Invitation, Response, ResponseSegment, ResponseStatus, Survey, Wave
@@ -124,6 +125,7 @@ def _create(survey, form_key, values, next_page, language, final, invitation, se
 
     Returns None when another request stored the same form key or invitation first.
     """
+    # Every column is given a value here, none left to a default: the row is written as is.
     response = Response(
         survey_id=survey.id,
         form_key=form_key if invitation is None else new_form_key(),
@@ -133,17 +135,19 @@ def _create(survey, form_key, values, next_page, language, final, invitation, se
         language=language,
         answers=dict(values),
         page=max(next_page, 0),
+        status=ResponseStatus.DRAFT,
         started_at=now,
         updated_at=now,
+        submitted_at=None,
+        wave_id=None,
     )
     if final:
         response.status = ResponseStatus.SUBMITTED
         response.submitted_at = now
         response.wave_id = _wave_id(survey, invitation, now)
         response.segments = _all_segments(survey, response)
-    db.session.add(response)
     try:
-        db.session.flush()
+        _insert(response)
         if final:
             _index_segments(response, invitation, now)
         _commit()
@@ -151,6 +155,22 @@ def _create(survey, form_key, values, next_page, language, final, invitation, se
         db.session.rollback()
         return None
     return response
+
+
+_INSERT = sa.insert(Response.__table__)
+_COLUMNS = [column.key for column in Response.__table__.columns if column.key != "id"]
+
+
+def _insert(response: Response) -> None:
+    """INSERT one new response and put it in the session as the stored row it now is.
+
+    A single Core INSERT costs a fraction of a unit-of-work flush, which is most of what a
+    submission spends in the ORM; the object then behaves as if it had been loaded.
+    """
+    result = db.session.execute(_INSERT, {key: getattr(response, key) for key in _COLUMNS})
+    response.id = result.inserted_primary_key[0]
+    make_transient_to_detached(response)
+    db.session.add(response)
 
 
 def _submit_draft(survey: Survey, response: Response, invitation: Invitation | None, now: datetime) -> None:
