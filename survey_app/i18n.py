@@ -32,12 +32,6 @@ def remember_locale(response):
     return response
 
 
-def forget_previous_locale() -> None:
-    """Flask-Babel caches the locale on the app context; one shared by several requests (tests,
-    a worker) must not carry a request's language into the next."""
-    refresh()
-
-
 def url_in_language(code: str) -> str:
     """This page's address in another language, keeping its other query arguments (e.g. ?store=)."""
     args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]

@@ -3,10 +3,13 @@
 Every test that uses ``app`` runs on SQLite, and once more on PostgreSQL when TEST_DATABASE_URL
 is set (as .ci/run does).
 """
+import contextvars
 import os
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from survey_app import create_app
 from survey_app.config import TestConfig
@@ -55,8 +58,25 @@ def app(database):
         db.engine.dispose()
 
 
+class RequestClient(FlaskClient):
+    """A test client whose every request gets its own app context, as each request does in a server.
+
+    Tests hold an app context open so they can use ``db.session``; a request made inside it would
+    reuse that context, and with it ``g`` and whatever extensions cache there (Flask-Babel's
+    locale, Flask-Login's user) from the previous request. The request has its own database
+    session too, so the test's objects are expired afterwards to read what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        reply = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return reply
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = RequestClient
     return app.test_client()
 
 

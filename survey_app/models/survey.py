@@ -64,13 +64,6 @@ class Survey(db.Model):
             return False
         return not (self.closes_at and at >= self.closes_at)
 
-    def wave_on(self, day: date) -> "Wave | None":
-        current = None
-        for wave in self.waves:
-            if wave.opens_on <= day:
-                current = wave
-        return current
-
     def __repr__(self) -> str:
         return f"<Survey {self.slug} {self.status}>"
 

@@ -122,9 +122,14 @@ def status_label(status: SurveyStatus) -> str:
     return {SurveyStatus.OPEN: _("open"), SurveyStatus.PAUSED: _("paused"), SurveyStatus.CLOSED: _("closed")}[status]
 
 
+# Built once, with its value bound at run time: on the respondent's hot path, building the
+# statement and its cache key costs more than SQLite takes to run it.
+_SURVEY_BY_SLUG = sa.select(Survey).where(Survey.slug == sa.bindparam("slug"))
+
+
 def survey_by_slug(slug: str) -> Survey:
     """:raise NotFound: when no survey has this slug."""
-    survey = db.session.scalar(sa.select(Survey).where(Survey.slug == slug))
+    survey = db.session.scalar(_SURVEY_BY_SLUG, {"slug": slug})
     if survey is None:
         raise NotFound(_("No survey at this address."))
     return survey

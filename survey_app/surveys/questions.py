@@ -41,6 +41,11 @@ class PageForm(FlaskForm):
     form_key = HiddenField()
     page = HiddenField()
 
+    class Meta:
+        # CSRFProtect checks every POST before the view runs; a token field of the form's own
+        # would sign a fresh token on each submission only to check it a second time.
+        csrf = False
+
 
 def build_page_form(instrument: Instrument, page_index: int, language: str, answers: dict, formdata=None) -> PageForm:
     """A form for ``instrument.pages[page_index]`` holding ``answers`` unless ``formdata`` overrides them."""

@@ -224,3 +224,15 @@ def test_survey_in_one_language_shows_the_whole_page_in_it(client, app):
     make_survey("english", languages=["en"])
     html = client.get("/s/english", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert 'lang="en"' in html and "Page 1 of" in html and "第 1 页" not in html
+
+
+def test_submission_needs_the_csrf_token_of_the_page(app, client, survey, instrument):
+    app.config["WTF_CSRF_ENABLED"] = True
+    html = client.get("/s/shop").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    data = {"form_key": form_key(html), "page": 0, "next": "1", **page_answers(instrument, 0)}
+    assert client.post("/s/shop", data=data).status_code == 400
+    assert client.post("/s/shop", data={**data, "csrf_token": "forged"}).status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 0
+    assert client.post("/s/shop", data={**data, "csrf_token": token}).status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 1
