@@ -4,6 +4,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from survey_app.extensions import db
 from survey_app.models import CaseState, Complaint
@@ -37,6 +38,8 @@ def test_complaint_from_phone_to_closure(live_app, live_server, browser):
     customer.fill("input[name=phone]", "13800138000")
     customer.check("input[name=consent_to_contact]")
     customer.get_by_role("button", name="Send the complaint").click()
+    # Clicks do not wait for the page they post to: wait for what it shows.
+    expect(customer.locator(".reference")).to_be_visible()
     text = customer.content()
     reference = re.search(r"C-\d{4}-\d{6}", text).group(0)
     tracking = customer.locator(".link a").get_attribute("href")
@@ -60,7 +63,7 @@ def test_complaint_from_phone_to_closure(live_app, live_server, browser):
             else:
                 target.fill(value)
         box.get_by_role("button", name=name).click()
-        assert "Done:" in agent.content()
+        expect(agent.locator(".flash")).to_contain_text("Done:")
 
     step("Acknowledge")
     step("Ask the customer", message="Which delivery slot was it?")
@@ -72,7 +75,8 @@ def test_complaint_from_phone_to_closure(live_app, live_server, browser):
     customer.set_input_files("#write-photos", files=[
         {"name": "door.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff\xe0" + b"\x00" * 256}])
     customer.get_by_role("button", name="Send", exact=True).click()
-    assert "Thank you, we have it." in customer.content() and "door.jpg" in customer.content()
+    expect(customer.locator(".flash")).to_contain_text("Thank you, we have it.")
+    assert "door.jpg" in customer.content()
 
     agent.reload()
     assert "Saturday morning." in agent.content() and "door.jpg" in agent.content()
@@ -82,7 +86,7 @@ def test_complaint_from_phone_to_closure(live_app, live_server, browser):
     customer.goto(f"{live_server}{tracking_path}")
     assert "We replace the door on Tuesday." in customer.content() and fits_the_phone(customer)
     customer.get_by_role("button", name="Yes, I accept").click()
-    assert "Closed: you accepted our answer." in customer.content()
+    expect(customer.locator(".status")).to_contain_text("Closed: you accepted our answer.")
     assert customer.get_by_role("link", name=re.compile("how we handled it")).count() == 1
     assert hosts == {urlsplit(live_server).netloc}
 
