@@ -13,6 +13,9 @@ CHANNEL_LABELS = {ContactChannel.SMS: _l("SMS"), ContactChannel.EMAIL: _l("Email
 PURPOSE_LABELS = {ContactPurpose.SURVEY: _l("Surveys"),
                   ContactPurpose.FOLLOW_UP: _l("Follow-up of their complaints and answers"),
                   ContactPurpose.CALLBACK: _l("Service callbacks")}
+# Notes the platform itself writes on consent records, read in the reader's language; staff's own notes show as typed.
+CONSENT_NOTE_LABELS = {"complaint form": _l("the complaint form's contact box"),
+                       "survey: contact me": _l("asked after a survey to be contacted")}
 
 
 class SearchForm(FlaskForm):

@@ -14,8 +14,8 @@ from ..services.complaints import category_label
 from ..services.customer_import import check_columns, import_customers_job
 from ..services.errors import Conflict, InvalidInput
 from ..services.jobs import create_job
-from .forms import (CHANNEL_LABELS, PURPOSE_LABELS, ConsentForm, CustomerKeysForm, ImportCustomersForm, MergeForm,
-                    NoteForm, RemovalForm, SearchForm)
+from .forms import (CHANNEL_LABELS, CONSENT_NOTE_LABELS, PURPOSE_LABELS, ConsentForm, CustomerKeysForm,
+                    ImportCustomersForm, MergeForm, NoteForm, RemovalForm, SearchForm)
 
 bp = Blueprint("customers", __name__)
 IMPORT_JOB = "customer_import"
@@ -48,7 +48,8 @@ def _detail_page(customer: Customer, kinds=frozenset(), note_form=None, consent_
         "customers/detail.html", customer=customer, survivor=customers.active_customer(customer),
         entries=customer_pages.timeline(customer, kinds or None), kinds=list(customer_pages.EntryKind),
         chosen={k.value for k in kinds}, consent_state=consent.consent_state(customer),
-        channel_labels=CHANNEL_LABELS, purpose_labels=PURPOSE_LABELS, complaint_channels=complaint_labels.CHANNEL_LABELS,
+        channel_labels=CHANNEL_LABELS, purpose_labels=PURPOSE_LABELS, consent_notes=CONSENT_NOTE_LABELS,
+        complaint_channels=complaint_labels.CHANNEL_LABELS,
         category_label=category_label, state_label=cases.state_label, event_label=cases.event_label,
         note_form=note_form or NoteForm(),
         consent_form=consent_form or ConsentForm(), removal_form=RemovalForm(), action_form=FlaskForm(),

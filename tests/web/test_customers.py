@@ -139,6 +139,7 @@ def test_customer_page_shows_complaints_with_every_case_event_beside_survey_answ
                  "reply to the customer · A new door comes on Tuesday.", "average score 3.0"):
         assert text in html, text
     assert "complaint_case" not in html and "delivery_installation" not in html
+    assert "the complaint form's contact box" in html.replace("&#39;", "'")
     only = client.get(f"/staff/customers/{filed.complaint.customer_id}?kind=complaint").get_data(as_text=True)
     assert reference in only and "average score" not in only
 
