@@ -1,7 +1,6 @@
 """The Alembic migrations build exactly the schema the models declare, on SQLite and PostgreSQL."""
 import os
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext

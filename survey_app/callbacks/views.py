@@ -7,7 +7,8 @@ from ..auth.access import role_required
 from ..extensions import db
 from ..form_errors import show_field_errors
 from ..i18n import current_language
-from ..models import Callback, CallbackStatus, Job, JobStatus, Role
+from ..jobs.views import own_job_or_404
+from ..models import Callback, CallbackStatus, JobStatus, Role
 from ..services import callbacks
 from ..services.errors import Conflict, InvalidInput
 from ..services.jobs import create_job
@@ -55,10 +56,7 @@ def progress(job_id: str):
 
     :raise 404: for another kind of job, or a draw another staff member started (admins see all).
     """
-    record = db.get_or_404(Job, job_id)
-    if record.kind != DRAW_JOB or (record.created_by_id != current_user.id
-                                   and not current_user.role.at_least(Role.ADMIN)):
-        abort(404)
+    record = own_job_or_404(job_id, DRAW_JOB)
     if record.status is JobStatus.DONE:
         return redirect(url_for("callbacks.draw", month=record.result["month"]), code=303)
     return render_template("callbacks/progress.html", job=record)

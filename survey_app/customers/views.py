@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from ..auth.access import role_required
 from ..extensions import db
 from ..i18n import current_language
-from ..models import AuditAction, ConsentSource, Customer, CustomerMerge, DuplicateCandidate, Job, Role
+from ..jobs.views import own_job_or_404
+from ..models import AuditAction, ConsentSource, Customer, CustomerMerge, DuplicateCandidate, Role
 from ..complaints import labels as complaint_labels
 from ..services import audit, cases, consent, customer_pages, customers, merges
 from ..services.complaints import category_label
@@ -220,10 +221,7 @@ def import_result(job_id: str):
 
     :raise 404: for another kind of job, or an import another staff member started (admins see all).
     """
-    record = db.get_or_404(Job, job_id)
-    if record.kind != IMPORT_JOB or (record.created_by_id != current_user.id
-                                     and not current_user.role.at_least(Role.ADMIN)):
-        abort(404)
+    record = own_job_or_404(job_id, IMPORT_JOB)
     return render_template("customers/import_report.html", job=record, report=(record.result or {}).get("report"))
 
 

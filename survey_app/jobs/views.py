@@ -19,3 +19,14 @@ def status(job_id: str):
     if job.created_by_id not in (None, current_user.id) and not current_user.role.at_least("admin"):
         abort(404)
     return render_template("jobs/status.html", job=job)
+
+
+def own_job_or_404(job_id: str, kind: str) -> Job:
+    """A job of ``kind`` the current user started (admins may open anyone's), for its result page.
+
+    :raise 404: for an unknown job, another kind of job, or one another staff member started.
+    """
+    job = db.get_or_404(Job, job_id)
+    if job.kind != kind or (job.created_by_id != current_user.id and not current_user.role.at_least("admin")):
+        abort(404)
+    return job

@@ -1,5 +1,5 @@
 """The pages customers answer on: the anonymous link /s/<slug> and the personal link /i/<token>."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import limiter

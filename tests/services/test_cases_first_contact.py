@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import CaseEvent, CaseState, Channel, Complaint, Invitation
+from survey_app.models import CaseState, Channel, Complaint, Invitation
 from survey_app.models.base import now_utc
 from survey_app.services import cases, first_contact, users
 from survey_app.services.cases import Actor

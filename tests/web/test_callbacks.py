@@ -95,7 +95,7 @@ def test_drawing_a_month_runs_the_job_and_shows_the_draw(client, auth, staff, se
         assert f'href="/staff/customers/{customer.id}"' in html
     assert "Served but not drawn" in html and "opted out of callbacks" in html and opted_out.complaint.customer.name in html
     assert "Mean service rating" in html
-    assert f'<a href="/staff/callbacks/2026-03">2026-03</a>' in client.get("/staff/callbacks/").get_data(as_text=True)
+    assert '<a href="/staff/callbacks/2026-03">2026-03</a>' in client.get("/staff/callbacks/").get_data(as_text=True)
 
 
 def test_a_month_drawn_already_is_refused_with_the_form_kept(client, auth, staff, drawn):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import CaseState, Channel, Complaint, Team
-from tests.factories import make_complaint, make_user, put_case_in
+from tests.factories import make_complaint, put_case_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 EN = {"Accept-Language": "en"}

@@ -1,7 +1,6 @@
 """Personal invitations: CSV import, link export, one response per link, used and expired links."""
 import csv
 import io
-import re
 from datetime import timedelta
 
 import sqlalchemy as sa
