@@ -84,9 +84,15 @@ def new():
                 return redirect(url_for("cases.detail", reference=reference), code=303)
         except InvalidInput as error:
             show_field_errors(form, error)
+        except Conflict as error:
+            flash(str(error), "error")
+            return _entry_page(form, caller, lookup_error), 409
+    return _entry_page(form, caller, lookup_error), 422 if form.errors else 200
+
+
+def _entry_page(form: StaffComplaintForm, caller, lookup_error):
     return render_template("complaints/staff_new.html", form=form, caller=caller, lookup_error=lookup_error,
-                           looked_up=request.args.get("caller", ""),
-                           limit=cases.settlement_limit(current_user)), 422 if form.errors else 200
+                           looked_up=request.args.get("caller", ""), limit=cases.settlement_limit(current_user))
 
 
 @bp.get("/<reference>")

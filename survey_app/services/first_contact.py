@@ -57,18 +57,21 @@ def settle_at_first_contact(data: complaints.ComplaintInput, actor: cases.Actor,
     handling-survey invitation; then one email with the outcome instead of an acknowledgement.
 
     :raise InvalidInput: naming every field to correct (see :func:`check_entry`).
+    :raise Conflict: when a workflow rule refuses the step; nothing is stored then.
     """
     now = now or now_utc()
     check_entry(data, actor, settlement)
     filed = complaints.file_complaint(data, entered_by=actor.user, now=now, commit=False)
     case = filed.case
+    # The one who settles it handles it, whichever team its category routes to (and the
+    # monthly callbacks draw from the customers they served).
+    case.assignee_id = actor.user.id
     try:
         record = cases.apply(case, "settle", actor, expected_version=case.version, fields=settlement, now=now)
     except DomainError:
         db.session.rollback()
         raise
-    # The one who settled it handled it (the monthly callbacks draw from their customers).
-    case.assignee_id, case.first_contact = actor.user.id, True
+    case.first_contact = True
     record.changes = {**record.changes, "assignee_id": actor.user.id, "first_contact": True}
     cases.save(case)
     complaints.tell_customer(case, record)

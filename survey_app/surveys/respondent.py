@@ -8,7 +8,7 @@ from ..i18n import current_language, use_language
 from ..models import Invitation, Survey, SurveyStatus
 from ..models.base import now_utc
 from ..services import respondent_contact, responses
-from ..services.errors import InvalidInput, NotFound
+from ..services.errors import Conflict, InvalidInput, NotFound
 from ..services.instruments import instrument_of
 from ..services.invitations import find_invitation
 from ..services.surveys import survey_by_slug
@@ -53,6 +53,8 @@ def anonymous_contact(slug: str):
                                              email=form.email.data)
         except InvalidInput as error:
             show_field_errors(form, error)
+        except Conflict:  # the same details, sent twice at once: the first one counts
+            return redirect(url_for("respondent.anonymous_thanks", slug=slug), code=303)
         else:
             flash(_("Thank you: we will contact you about your answers."), "success")
             return redirect(url_for("respondent.anonymous_thanks", slug=slug), code=303)

@@ -115,3 +115,12 @@ def test_first_contact_rate_counts_complaints_not_duplicates(app, agent):
     cases.merge(duplicate, survivor, agent, expected_version=duplicate.version)
     assert first_contact.first_contact_rate(now_utc() - timedelta(days=30)) == (1, 2)
     assert first_contact.first_contact_rate(now_utc() + timedelta(minutes=1)) == (0, 0)
+
+
+def test_the_person_settling_handles_it_whatever_team_its_category_goes_to(app, agent):
+    from survey_app.models import Team
+
+    db.session.add(Team(name="returns", categories=["service_attitude"], strategy="round_robin"))
+    db.session.commit()
+    case = first_contact.settle_at_first_contact(call(), agent, SETTLED).case
+    assert case.team.name == "returns" and case.assignee_id == agent.user.id and case.first_contact
