@@ -451,7 +451,8 @@ def clean_fields(fields: dict) -> dict:
                 value = Remedy(value)
             elif name == "remedy_amount":
                 value = Decimal(str(value)).quantize(Decimal("0.01"))
-                if value < 0:
+                # The column holds 12 digits, two after the point.
+                if value < 0 or value >= Decimal("1e10"):
                     raise ValueError
             elif name == "category" and value not in current_app.config["COMPLAINT_CATEGORIES"]:
                 raise ValueError

@@ -144,7 +144,7 @@ def _value(target: str, text: str):
         if target == "first_purchase_on":
             return date.fromisoformat(text)
         count = int(text)
-        if count < 0:
+        if not 0 <= count < 2**31:  # an INTEGER column on every database
             raise ValueError
         return count
     except (InvalidOperation, ValueError):

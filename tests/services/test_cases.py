@@ -297,6 +297,15 @@ def test_reassign_is_for_supervisors(app, people):
     assert db.session.get(StaffUser, case.assignee_id).username == "agent"
 
 
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "1e999", "-5", "99999999999"])
+def test_amounts_the_database_cannot_hold_are_refused(app, people, amount):
+    case = put_case_in(make_complaint().case, S.INVESTIGATING)
+    with pytest.raises(InvalidInput) as refused:
+        cases.transition(case, "respond", Actor.staff(people["supervisor"]), expected_version=case.version,
+                         fields={"decision": "We refund you.", **CLOSURE, "remedy": "refund", "remedy_amount": amount})
+    assert set(refused.value.field_errors) == {"remedy_amount"}
+
+
 def test_a_bad_amount_is_named_as_an_amount(app):
     from flask_babel import force_locale
 
