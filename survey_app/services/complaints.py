@@ -22,7 +22,7 @@ from ..models.base import now_utc
 from . import assignment, mail
 from . import instruments as instrument_store
 from .consent import ContactDecision, may_contact, optout_url, record_contact
-from .customers import ContactKeys, active_customer, find_by_keys, note_arrival, resolve_customer
+from .customers import ContactKeys, active_customer, check_name, find_by_keys, note_arrival, resolve_customer
 from .errors import InvalidInput, NotFound
 from .instruments import instrument_of
 from .invitations import find_invitation, issue_invitation, token_for
@@ -191,10 +191,18 @@ def check_intake(data: ComplaintInput) -> tuple[list[tuple[Photo, str]], Contact
         errors.update(error.field_errors)
     if data.category not in current_app.config["COMPLAINT_CATEGORIES"]:
         errors["category"] = _("Choose what the complaint is about.")
+    try:
+        check_name(data.name)
+    except InvalidInput as error:
+        errors["name"] = str(error)
+    if data.location and len(data.location.strip()) > 200:
+        errors["location"] = _("Please keep it under %(n)d characters.", n=200)
+    if data.desired_outcome and len(data.desired_outcome) > 2000:
+        errors["desired_outcome"] = _("Please keep it under %(n)d characters.", n=2000)
     if not data.description or not data.description.strip():
         errors["description"] = _("Tell us what happened.")
     elif len(data.description) > 5000:
-        errors["description"] = _("Please keep it under 5000 characters.")
+        errors["description"] = _("Please keep it under %(n)d characters.", n=5000)
     if not (_blank(data.phone) or _blank(data.email)):
         errors["phone"] = _("Give a phone number or an email address, so we can answer you.")
     photos, photo_errors = _photo_problems(data.photos)

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..jobs.queue import job
 from ..models import Customer
-from .customers import (ContactKeys, CustomerLookup, CustomerValues, PreloadedLookup, match_customer,
+from .customers import (ContactKeys, CustomerLookup, CustomerValues, PreloadedLookup, check_name, match_customer,
                         queue_duplicates)
 from .errors import InvalidInput
 from .jobs import Progress, run_job
@@ -124,6 +124,7 @@ def _count_rows(csv_text: str) -> int:
 def _parse(line: int, raw: dict, segment_names: list[str], region: str | None) -> _Row:
     cell = {name: (value or "").strip() for name, value in raw.items() if name is not None and isinstance(value, str)}
     keys = ContactKeys.parse(cell.get("phone"), cell.get("email"), cell.get("reference"), region)
+    check_name(cell.get("name"))
     if not keys.any():
         raise InvalidInput(_("No phone, email or reference."))
     values = {}
@@ -178,6 +179,10 @@ def record_customer(fields: dict, *, region: str | None = None) -> tuple[Custome
         errors.update(error.field_errors)
     if keys is not None and not keys.any() and not errors:
         errors["phone"] = _("No phone, email or reference.")
+    try:
+        check_name(text.get("name"))
+    except InvalidInput as error:
+        errors["name"] = str(error)
     values = {}
     for column, target in VALUE_COLUMNS.items():
         if column in text:

@@ -22,6 +22,7 @@ from ..models import (Customer, CustomerArrival, CustomerEvent, CustomerEventKin
 from ..models.base import now_utc
 from .errors import Conflict, InvalidInput
 
+NAME_LIMIT = 200
 KEY_NAMES = ("reference", "phone", "email")  # in the order that decides which customer a record joins
 
 
@@ -50,9 +51,25 @@ def normalise_email(raw: str | None) -> str | None:
         return None
     email = raw.strip().lower()
     local, _at, domain = email.partition("@")
-    if not local or "." not in domain or " " in email or "@" in domain:
-        raise InvalidInput(_("%(email)s is not an email address.", email=raw))
+    if not local or "." not in domain or " " in email or "@" in domain or len(email) > 254:
+        raise InvalidInput(_("%(email)s is not an email address.", email=raw[:80]))
     return email
+
+
+def normalise_reference(raw: str | None) -> str | None:
+    """:raise InvalidInput: for a reference longer than the 64 characters one is kept with."""
+    reference = (raw or "").strip() or None
+    if reference is not None and len(reference) > 64:
+        raise InvalidInput(_("A customer reference has at most 64 characters."))
+    return reference
+
+
+def check_name(raw: str | None) -> str | None:
+    """:raise InvalidInput: for a name longer than the 200 characters one is kept with."""
+    name = (raw or "").strip() or None
+    if name is not None and len(name) > NAME_LIMIT:
+        raise InvalidInput(_("A name has at most %(n)d characters.", n=NAME_LIMIT))
+    return name
 
 
 def name_key(name: str | None) -> str | None:
@@ -71,8 +88,7 @@ class ContactKeys:
 
     @classmethod
     def parse(cls, phone=None, email=None, reference=None, region=None) -> "ContactKeys":
-        reference = (reference or "").strip() or None
-        return cls(normalise_phone(phone, region), normalise_email(email), reference)
+        return cls(normalise_phone(phone, region), normalise_email(email), normalise_reference(reference))
 
     @classmethod
     def checked(cls, phone=None, email=None, reference=None, region=None) -> "ContactKeys":
@@ -89,9 +105,13 @@ class ContactKeys:
             email = normalise_email(email)
         except InvalidInput as error:
             errors["email"] = str(error)
+        try:
+            reference = normalise_reference(reference)
+        except InvalidInput as error:
+            errors["reference"] = str(error)
         if errors:
             raise InvalidInput(_("Please correct the marked fields."), errors)
-        return cls(phone, email, (reference or "").strip() or None)
+        return cls(phone, email, reference)
 
     def any(self) -> bool:
         return bool(self.phone or self.email or self.reference)

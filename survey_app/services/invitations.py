@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import AuditAction, ContactChannel, ContactPurpose, Invitation, StaffUser, Survey, Wave
 from ..models.base import now_utc
 from . import audit, consent
-from .customers import ContactKeys, note_arrival, resolve_customer
+from .customers import ContactKeys, check_name, note_arrival, resolve_customer
 from .errors import InvalidInput
 
 CONTACT_COLUMNS = ("name", "phone", "email", "reference")
@@ -69,6 +69,7 @@ def import_invitations(
         report.read += 1
         try:
             keys = ContactKeys.parse(row.get("phone"), row.get("email"), row.get("reference"), region)
+            check_name(row.get("name"))
         except InvalidInput as error:
             report.rejected.append(RejectedRow(line, str(error)))
             continue

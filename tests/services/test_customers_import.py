@@ -49,6 +49,14 @@ def test_import_reports_every_row(app):
     assert candidate.first_id == wang.id and candidate.evidence["phone"] == ["+8613700137000", "+8613700137001"]
 
 
+def test_values_too_long_to_keep_are_rejected_with_their_line(app):
+    long_name, long_reference = "N" * 201, "R" * 65
+    report = import_customers(f"name,phone,reference\n{long_name},13800138000,\nLi,13900139000,{long_reference}\n")
+    assert [(r.line, r.reason) for r in report.rejected] == [
+        (2, "A name has at most 200 characters."), (3, "A customer reference has at most 64 characters.")]
+    assert count(Customer) == 0
+
+
 def test_importing_the_same_file_twice_creates_nothing(app):
     import_customers(CSV)
     before = db.session.execute(sa.select(Customer.id, Customer.phone, Customer.email, Customer.reference)

@@ -77,3 +77,10 @@ def test_api_token_command(app, runner):
     result = runner.invoke(args=["api-tokens", "create", "crm", "crm system"])
     assert result.exit_code == 0 and len(result.output.strip()) >= 40
     assert runner.invoke(args=["api-tokens", "create", "nobody", "x"]).exit_code != 0
+
+
+def test_text_longer_than_its_field_is_named_not_stored(client, token):
+    reply = post(client, {**BODY, "name": "n" * 201, "location": "l" * 201, "desired_outcome": "d" * 2001}, token)
+    assert reply.status_code == 422
+    assert set(reply.get_json()["fields"]) == {"name", "location", "desired_outcome"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0

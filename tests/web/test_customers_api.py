@@ -53,6 +53,8 @@ def test_bad_fields_are_all_named(client, token):
     assert set(reply.get_json()["fields"]) == {"phone", "email", "annual_spend", "first_purchase_on",
                                                 "purchase_count", "segments", "name"}
     assert post(client, {"name": "Nobody"}, token).status_code == 422
+    long = post(client, {"name": "x" * 201, "reference": "R" * 65, "email": "a" * 250 + "@example.com"}, token)
+    assert long.status_code == 422 and set(long.get_json()["fields"]) == {"name", "reference", "email"}
     huge = post(client, {"phone": "13800138000", "purchase_count": 10**12, "annual_spend": "1e15"}, token)
     assert huge.status_code == 422 and set(huge.get_json()["fields"]) == {"purchase_count", "annual_spend"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Customer)) == 0
