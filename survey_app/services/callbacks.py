@@ -35,6 +35,7 @@ from ..models import (Callback, CallbackDraw, CallbackStatus, Case, CaseEvent, C
                       ContactPurpose, Customer, Role, StaffUser)
 from ..models.base import now_utc
 from . import consent
+from .consent import ContactReason
 from .customers import active_customer
 from .errors import Conflict, InvalidInput
 from .jobs import Progress, run_job
@@ -140,27 +141,36 @@ def draw_month(month: str, *, per_agent: int = PER_AGENT, actor: StaffUser | Non
         raise InvalidInput(_("Draw at least one customer per agent."), {"per_agent": _("At least 1.")})
     seed = secrets.randbelow(2**31) if seed is None else seed
     rng = random.Random(seed)
-    draw = CallbackDraw(month=month, per_agent=per_agent, seed=seed, skipped=[], drawn_by_id=actor.id if actor else None,
-                        drawn_at=now_utc())
-    db.session.add(draw)
-    db.session.flush()
-    served = served_customers(month)
+    drawn_at = now_utc()
+    # Chosen while only reading, so progress can be written beside it; then stored in one go.
+    # (A write here would hold SQLite's lock that the progress writer waits for.)
+    chosen: list[Served] = []
+    taken: set[int] = set()
     skipped = []
+    served = served_customers(month)
     for done, (agent, customers_served) in enumerate(served.items()):
         eligible = []
         for entry in customers_served:
-            reason, last = _why_not(entry.customer)
+            # A customer two agents served is called once: for the second, they count as contacted.
+            reason, last = (ContactReason.CAPPED.value, drawn_at) if entry.customer.id in taken \
+                else _why_not(entry.customer)
             if reason is None:
                 eligible.append(entry)
             else:
                 skipped.append({"agent_id": agent.id, "customer_id": entry.customer.id, "reason": reason,
                                 "last_contacted_at": last.isoformat() if last else None})
         for entry in rng.sample(eligible, min(per_agent, len(eligible))):
-            _add_callback(draw, entry)
+            chosen.append(entry)
+            taken.add(entry.customer.id)
         if progress:
-            progress((done + 1) / max(len(served), 1), agent.username)
-    draw.skipped = skipped
+            progress((done + 1) / max(len(served), 1) * 0.9, agent.username)
+    draw = CallbackDraw(month=month, per_agent=per_agent, seed=seed, skipped=skipped,
+                        drawn_by_id=actor.id if actor else None, drawn_at=drawn_at)
+    db.session.add(draw)
     try:
+        db.session.flush()
+        for entry in chosen:
+            _add_callback(draw, entry)
         db.session.commit()
     except IntegrityError as error:  # another draw of the month committed first
         db.session.rollback()
@@ -183,11 +193,8 @@ def _add_callback(draw: CallbackDraw, entry: Served) -> Callback:
                         status=CallbackStatus.DUE, drawn_at=draw.drawn_at)
     db.session.add(callback)
     db.session.flush()
-    # Flushed at once, so a customer two agents served is capped for the second agent's draw
-    # and is called once, not twice.
     consent.record_contact(entry.customer, ContactChannel.PHONE, ContactPurpose.CALLBACK, f"callback:{callback.id}",
                            at=draw.drawn_at)
-    db.session.flush()
     return callback
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import Job, JobStatus
 from ..models.base import now_utc
+from .errors import DomainError
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str | None], None]
@@ -42,7 +43,10 @@ def run_job(job_id: str, work: Callable[[Progress], dict]) -> None:
     except Exception as error:  # noqa: BLE001 - a failed job records why instead of vanishing
         db.session.rollback()
         log.exception("job %s failed", job_id)
-        _update(job_id, status=JobStatus.FAILED, error=str(error) or type(error).__name__, finished_at=now_utc())
+        # A domain refusal says what to do; anything else is ours to read in the log, and the
+        # page says so in the reader's language (an empty error).
+        _update(job_id, status=JobStatus.FAILED, error=str(error) if isinstance(error, DomainError) else "",
+                finished_at=now_utc())
         return
     _update(job_id, status=JobStatus.DONE, progress=1.0, result=result, finished_at=now_utc())
 

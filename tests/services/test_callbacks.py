@@ -266,3 +266,26 @@ def test_the_draw_runs_as_a_background_job(app, staff):
     db.session.expire_all()
     failed = db.session.get(Job, again.id)
     assert failed.status is JobStatus.FAILED and "drawn already" in failed.error
+
+
+def test_a_draw_on_a_sqlite_file_writes_its_progress_beside_it(tmp_path):
+    """On a database file the progress is written on a connection of its own while the draw
+    works: the draw must not hold the write lock then (the test suite's in-memory database,
+    one connection for all, cannot show this)."""
+    from survey_app import create_app
+    from tests.conftest import _test_settings
+
+    app = create_app({**_test_settings(), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'draw.db'}"})
+    with app.app_context(), app.test_request_context():
+        db.create_all()
+        agent, boss = make_user("agent", "agent"), make_user("boss", "supervisor")
+        serve(agent, complainant(1).case)
+        serve(agent, complainant(2).case)
+        job = create_job("callback_draw", created_by_id=boss.id)
+        callbacks.draw_month_job(job.id, "2026-03", 5, boss.id, "en")
+        db.session.expire_all()
+        finished = db.session.get(Job, job.id)
+        assert finished.status is JobStatus.DONE, finished.error
+        assert len(customer_ids(callbacks.draw_of("2026-03"))) == 2
+        db.session.remove()
+        db.engine.dispose()

@@ -8,6 +8,7 @@ from huey.consumer import Consumer
 from survey_app.extensions import db, huey
 from survey_app.jobs.queue import job, set_worker_app
 from survey_app.models import Job, JobStatus
+from survey_app.services.errors import InvalidInput
 from survey_app.services.jobs import create_job, run_job
 
 
@@ -24,7 +25,15 @@ def count_to(job_id: str, n: int) -> None:
 @job
 def explode(job_id: str) -> None:
     def work(progress):
-        raise ValueError("the file has no header")
+        raise InvalidInput("the file has no header")
+
+    run_job(job_id, work)
+
+
+@job
+def crash(job_id: str) -> None:
+    def work(progress):
+        raise OSError("disk I/O error at /var/lib/secret.db")
 
     run_job(job_id, work)
 
@@ -43,6 +52,16 @@ def test_failed_job_keeps_the_reason(app):
     db.session.expire_all()
     record = db.session.get(Job, record.id)
     assert record.status is JobStatus.FAILED and "no header" in record.error
+
+
+def test_an_unexpected_failure_shows_no_internals(app, client, staff, auth):
+    record = create_job("crash", created_by_id=staff["manager"].id)
+    crash(record.id)
+    db.session.expire_all()
+    assert db.session.get(Job, record.id).status is JobStatus.FAILED and db.session.get(Job, record.id).error == ""
+    auth.login("manager")
+    page = client.get(f"/staff/jobs/{record.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Something went wrong on our side" in page and "secret.db" not in page
 
 
 def test_job_goes_through_a_real_queue_and_worker(app, tmp_path):
