@@ -33,7 +33,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .i18n import remember_locale, select_locale
+    from .i18n import business_time, remember_locale, select_locale
     from .jobs import queue
     from .models import StaffUser
 
@@ -53,6 +53,7 @@ def _init_extensions(app: Flask) -> None:
         return db.session.get(StaffUser, int(user_id))
 
     app.after_request(remember_locale)
+    app.add_template_filter(business_time, "business_time")
 
     @app.context_processor
     def template_globals():

@@ -1,5 +1,7 @@
-"""Choosing the language of a page: an explicit switch, then the cookie, then Accept-Language."""
+"""Choosing the language of a page (an explicit switch, then the cookie, then Accept-Language),
+and showing times in the firm's time zone."""
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
 from flask_babel import refresh
@@ -43,3 +45,10 @@ def use_language(code: str) -> None:
     respondent's browser asks for, so the page is not half in one language and half in another."""
     request.environ[_PAGE_LANGUAGE] = code
     refresh()
+
+
+def business_time(moment) -> str:
+    """A UTC moment in the firm's time zone (BUSINESS_TIMEZONE), as staff and customers read times."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])).strftime("%Y-%m-%d %H:%M")

@@ -1,6 +1,5 @@
 """Staff case pages: the queue, entering a complaint, the case page and each workflow step."""
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -58,15 +57,17 @@ def new():
     form = StaffComplaintForm(resolution_codes=current_app.config["RESOLUTION_CODES"],
                               first_contact_remedies=cases.FIRST_CONTACT_REMEDIES)
     caller, lookup_error = None, None
-    if request.method == "GET" and request.args.get("caller"):
-        # The agent types the caller's number once; a known customer's details fill the form.
+    if request.args.get("caller"):
+        # The agent types the caller's number once; a known customer's details fill the form
+        # (and stay named above it while the agent corrects the rest).
         try:
             caller = complaints.customer_by_phone(request.args["caller"], current_app.config["DEFAULT_PHONE_REGION"])
         except InvalidInput as error:
             lookup_error = str(error)
-        prefill_contact(form, caller)
-        if caller is None and not lookup_error:
-            form.phone.data = request.args["caller"]
+        if request.method == "GET":
+            prefill_contact(form, caller)
+            if caller is None and not lookup_error:
+                form.phone.data = request.args["caller"]
     if form.is_submitted():
         form_valid = form.validate()
         actor, settlement = cases.Actor.staff(current_user), form.settlement()
@@ -192,14 +193,6 @@ def attachment(reference: str, attachment_id: int):
         abort(404)
     return Response(item.data, mimetype=item.content_type, headers={
         "Content-Disposition": f'inline; filename="{item.filename}"', "X-Content-Type-Options": "nosniff"})
-
-
-@bp.app_template_filter("business_time")
-def business_time(moment) -> str:
-    """A UTC moment in the firm's time zone, as staff read deadlines."""
-    if moment is None:
-        return ""
-    return moment.astimezone(ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
 
 
 def _case(reference: str) -> Case:

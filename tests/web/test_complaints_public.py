@@ -222,3 +222,12 @@ def test_customer_sends_the_photo_they_were_asked_for(client):
     assert (photo.filename, photo.public, event.name) == ("label.jpg", True, "customer_replied")
     page = client.get(f"/complaints/track/{key}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "label.jpg" in page
+
+
+def test_a_refused_withdrawal_shows_its_message_open(client):
+    key = key_of(file(client))
+    case = db.session.scalar(sa.select(Complaint)).case
+    reply = client.post(f"/complaints/track/{key}/withdraw", data={"version": case.version, "message": ""},
+                        headers={"Accept-Language": "en"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422 and '<details class="card" open>' in html and "Please write something." in html

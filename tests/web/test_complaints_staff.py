@@ -247,3 +247,15 @@ def test_a_complaint_received_on_wechat_is_entered_as_such(client, staff, auth):
     assert complaint.channel is Channel.WECHAT
     page = client.get(reply.headers["Location"], headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "微信" in page
+
+
+def test_a_known_caller_stays_named_while_the_agent_corrects_the_entry(client, staff, auth):
+    from survey_app.services.customers import ContactKeys, resolve_customer
+
+    resolve_customer(ContactKeys.parse("13800138000", region="CN"), "Wang Fang")
+    db.session.commit()
+    auth.login("agent")
+    reply = client.post("/staff/cases/new?caller=13800138000", headers=EN,
+                        data={"channel": "phone", "category": "", "description": "", "phone": "+8613800138000"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422 and "Known customer: Wang Fang." in html and "No customer has this number" not in html

@@ -140,6 +140,9 @@ def test_customer_page_shows_complaints_with_every_case_event_beside_survey_answ
         assert text in html, text
     assert "complaint_case" not in html and "delivery_installation" not in html
     assert "the complaint form's contact box" in html.replace("&#39;", "'")
+    # Times in the firm's time zone, as on the case page.
+    from survey_app.i18n import business_time
+    assert business_time(filed.complaint.created_at) in html
     only = client.get(f"/staff/customers/{filed.complaint.customer_id}?kind=complaint").get_data(as_text=True)
     assert reference in only and "average score" not in only
 
