@@ -68,6 +68,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("investigate", frozenset({S.ASSESSING}), S.INVESTIGATING, STAFF, ("category", "severity")),
     Transition("reject", frozenset({S.ASSESSING}), S.NOT_A_COMPLAINT, STAFF, ("reason",)),
     Transition("ask_customer", frozenset({S.ASSESSING, S.INVESTIGATING}), S.WAITING_CUSTOMER, STAFF, ("message",)),
+    # The answer takes the case back to where the question was asked from.
+    Transition("customer_replied", frozenset({S.WAITING_CUSTOMER}), S.ASSESSING, STAFF | CUSTOMER, ("message",),
+               ("asked_while_assessing",)),
     Transition("customer_replied", frozenset({S.WAITING_CUSTOMER}), S.INVESTIGATING, STAFF | CUSTOMER, ("message",)),
     Transition("wait_internal", frozenset({S.INVESTIGATING}), S.WAITING_INTERNAL, STAFF, ("message",)),
     Transition("resume", frozenset({S.WAITING_INTERNAL}), S.INVESTIGATING, STAFF),
@@ -110,7 +113,7 @@ def _approval_limit() -> Decimal:
 
 
 def guard_amount_given_for_money(case, actor, values, now):
-    if values.get("remedy") in (Remedy.REFUND, Remedy.GOODWILL) and values.get("remedy_amount") is None:
+    if values.get("remedy") in (Remedy.REFUND, Remedy.GOODWILL) and not values.get("remedy_amount"):
         return _("A refund or goodwill payment needs an amount.")
     return None
 
@@ -122,8 +125,10 @@ def guard_needs_approval(case, actor, values, now):
 
 
 def guard_within_approval_limit(case, actor, values, now):
-    if actor.role == "agent" and (values.get("remedy_amount") or 0) > _approval_limit():
-        return _("A remedy over %(limit)s needs a supervisor's approval.", limit=_approval_limit())
+    """Four eyes on large remedies: over the limit, whoever proposes one has another approve it."""
+    if (values.get("remedy_amount") or 0) > _approval_limit():
+        return _("A remedy over %(limit)s needs the approval of a supervisor other than you: use “%(step)s”.",
+                 limit=_approval_limit(), step=event_label("request_approval"))
     return None
 
 
@@ -161,6 +166,12 @@ def guard_within_settlement_limit(case, actor, values, now):
     if (values.get("remedy_amount") or 0) > limit:
         return _("Over your limit of %(limit)s for settling at once: open the case and ask for approval.", limit=limit)
     return None
+
+
+def guard_asked_while_assessing(case, actor, values, now):
+    asked_from = db.session.scalar(sa.select(CaseEvent.from_state).where(
+        CaseEvent.case_id == case.id, CaseEvent.name == "ask_customer").order_by(CaseEvent.id.desc()).limit(1))
+    return None if asked_from is S.ASSESSING else _("Asked while investigating.")
 
 
 def guard_contested_before(case, actor, values, now):
@@ -450,10 +461,11 @@ def clean_fields(fields: dict) -> dict:
             elif name == "remedy":
                 value = Remedy(value)
             elif name == "remedy_amount":
-                value = Decimal(str(value)).quantize(Decimal("0.01"))
-                # The column holds 12 digits, two after the point.
-                if value < 0 or value >= Decimal("1e10"):
+                typed = Decimal(str(value))
+                # Money to the cent, never rounded behind the writer's back; the column holds 12 digits.
+                if not typed.is_finite() or typed.as_tuple().exponent < -2 or not 0 <= typed < Decimal("1e10"):
                     raise ValueError
+                value = typed.quantize(Decimal("0.01"))
             elif name == "category" and value not in current_app.config["COMPLAINT_CATEGORIES"]:
                 raise ValueError
             elif name == "resolution_code" and value not in current_app.config["RESOLUTION_CODES"]:

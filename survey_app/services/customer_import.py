@@ -139,7 +139,8 @@ def _value(target: str, text: str):
     try:
         if target == "annual_spend":
             amount = Decimal(text.replace(",", ""))
-            if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
+            # Spend to the cent, not negative, within the column's 14 digits; never rounded silently.
+            if not amount.is_finite() or amount.as_tuple().exponent < -2 or not 0 <= amount < Decimal("1e12"):
                 raise InvalidOperation
             return amount.quantize(Decimal("0.01"))
         if target == "first_purchase_on":

@@ -80,6 +80,7 @@ def test_complaint_from_phone_to_closure(live_app, live_server, browser):
 
     agent.reload()
     assert "Saturday morning." in agent.content() and "door.jpg" in agent.content()
+    step("Investigate")  # the answer came back to the assessment it was asked from
     step("Send the response", root_cause="Door hit in the van", resolution_code="upheld", remedy="replacement",
          decision="We replace the door on Tuesday.")
 

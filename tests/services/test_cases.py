@@ -162,6 +162,19 @@ def test_refund_needs_an_amount_and_big_ones_need_approval(app, people):
     assert case.state is S.RESPONDED
 
 
+def test_a_supervisor_too_has_a_large_remedy_approved_by_someone_else(app, people):
+    case = put_case_in(make_complaint().case, S.INVESTIGATING)
+    supervisor = Actor.staff(people["supervisor"])
+    fields = {"decision": "We refund you.", **CLOSURE, "remedy": "refund", "remedy_amount": "700"}
+    with pytest.raises(InvalidInput, match="other than you"):
+        cases.transition(case, "respond", supervisor, expected_version=case.version, fields=fields)
+    cases.transition(case, "request_approval", supervisor, expected_version=case.version, fields=fields)
+    cases.transition(case, "decline", supervisor, expected_version=case.version, fields={"message": "Withdrawn."})
+    with pytest.raises(InvalidInput, match="other than you"):
+        cases.transition(case, "respond", supervisor, expected_version=case.version, fields=fields)
+    assert case.state is S.INVESTIGATING
+
+
 def test_nobody_approves_their_own_request(app, people):
     case = put_case_in(make_complaint().case, S.INVESTIGATING)
     supervisor, other = Actor.staff(people["supervisor"]), Actor.staff(people["admin"])
@@ -183,6 +196,18 @@ def test_a_case_waiting_for_approval_keeps_its_request(app, people):
             cases.transition(case, "escalate", Actor.staff(people[role]), expected_version=case.version,
                              fields={"reason": "Hurry."})
     assert (case.state, case.remedy_amount) == (S.PENDING_APPROVAL, Decimal("800.00"))
+
+
+def test_the_customers_answer_returns_the_case_to_where_it_was_asked_from(app, people):
+    agent = Actor.staff(people["agent"])
+    for before, steps in ((S.ASSESSING, ["acknowledge"]), (S.INVESTIGATING, ["acknowledge", "investigate"])):
+        case = make_complaint(phone=None, email=f"{before.value}@example.com").case
+        for step in steps:
+            cases.transition(case, step, agent, expected_version=case.version)
+        cases.transition(case, "ask_customer", agent, expected_version=case.version, fields={"message": "Which store?"})
+        cases.transition(case, "customer_replied", CUSTOMER_ACTOR, expected_version=case.version,
+                         fields={"message": "North."})
+        assert case.state is before
 
 
 def test_second_contest_escalates(app, people):
@@ -297,13 +322,20 @@ def test_reassign_is_for_supervisors(app, people):
     assert db.session.get(StaffUser, case.assignee_id).username == "agent"
 
 
-@pytest.mark.parametrize("amount", ["NaN", "Infinity", "1e999", "-5", "99999999999"])
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "1e999", "-5", "-0.001", "0.001", "12.345", "99999999999"])
 def test_amounts_the_database_cannot_hold_are_refused(app, people, amount):
     case = put_case_in(make_complaint().case, S.INVESTIGATING)
     with pytest.raises(InvalidInput) as refused:
         cases.transition(case, "respond", Actor.staff(people["supervisor"]), expected_version=case.version,
                          fields={"decision": "We refund you.", **CLOSURE, "remedy": "refund", "remedy_amount": amount})
     assert set(refused.value.field_errors) == {"remedy_amount"}
+
+
+def test_a_refund_of_nothing_is_no_refund(app, people):
+    case = put_case_in(make_complaint().case, S.INVESTIGATING)
+    with pytest.raises(InvalidInput, match="needs an amount"):
+        cases.transition(case, "respond", Actor.staff(people["agent"]), expected_version=case.version,
+                         fields={"decision": "We refund you.", **CLOSURE, "remedy": "refund", "remedy_amount": "0"})
 
 
 def test_a_bad_amount_is_named_as_an_amount(app):

@@ -124,8 +124,9 @@ def test_customer_follows_answers_and_accepts(client, mailbox):
     reply = client.post(f"/complaints/track/{key}/write", data={"version": case.version, "message": "Model K2"})
     assert reply.status_code == 303
     db.session.expire_all()
-    assert case.state is CaseState.INVESTIGATING
+    assert case.state is CaseState.ASSESSING  # asked while assessing: the answer goes back there
     with client.application.test_request_context():
+        cases.transition(case, "investigate", agent, expected_version=case.version)
         cases.add_message(case, agent, "Internal: check batch 7", public=False, expected_version=case.version)
         cases.transition(case, "respond", agent, expected_version=case.version,
                          fields={"decision": "We replace the kettle.", "root_cause": "Bad seal",
@@ -216,7 +217,7 @@ def test_customer_sends_the_photo_they_were_asked_for(client):
                               "photos": [(io.BytesIO(JPEG), "label.jpg")]})
     assert reply.status_code == 303
     db.session.expire_all()
-    assert case.state is CaseState.INVESTIGATING
+    assert case.state is CaseState.ASSESSING
     [photo] = db.session.scalars(sa.select(Attachment)).all()
     event = db.session.get(__import__("survey_app.models", fromlist=["CaseEvent"]).CaseEvent, photo.event_id)
     assert (photo.filename, photo.public, event.name) == ("label.jpg", True, "customer_replied")

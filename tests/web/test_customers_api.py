@@ -57,6 +57,9 @@ def test_bad_fields_are_all_named(client, token):
     assert long.status_code == 422 and set(long.get_json()["fields"]) == {"name", "reference", "email"}
     huge = post(client, {"phone": "13800138000", "purchase_count": 10**12, "annual_spend": "1e15"}, token)
     assert huge.status_code == 422 and set(huge.get_json()["fields"]) == {"purchase_count", "annual_spend"}
+    for spend in ("-100", "12.345"):
+        assert set(post(client, {"phone": "13800138000", "annual_spend": spend}, token).get_json()["fields"]) == {
+            "annual_spend"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Customer)) == 0
 
 
