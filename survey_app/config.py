@@ -20,8 +20,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # A respondent may take long over a page; the token stays valid for the browser session.
     WTF_CSRF_TIME_LIMIT = None
-    # Our own messages go through Flask-Babel; WTForms' built-in ones are not shown to customers.
-    WTF_I18N_ENABLED = False
+    # WTForms' own messages (a date that is none, a text too long) in the reader's language, from
+    # the catalogue WTForms ships; ours go through Flask-Babel.
+    WTF_I18N_ENABLED = True
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANGUAGES = ("zh", "en")

@@ -60,7 +60,7 @@ def record_customer():
     """
     user = _caller()
     if not user.role.at_least(Role.SUPERVISOR):
-        return jsonify(error=_("This account may not import customers."), status=403), 403
+        return jsonify(error=_("This account may not import customers."), fields={}, status=403), 403
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _invalid(_("Send a JSON object."), {})
@@ -95,6 +95,8 @@ def _intake(body: dict) -> complaints.ComplaintInput:
     for name, value in text.items():
         if value is not None and not isinstance(value, str):
             errors[name] = _("Must be text.")
+        elif value and "\x00" in value:
+            errors[name] = _("Contains a character that cannot be stored.")
     occurred_on = channel = severity = None
     try:
         occurred_on = date.fromisoformat(body["occurred_on"]) if body.get("occurred_on") else None

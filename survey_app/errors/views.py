@@ -2,6 +2,7 @@
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db
@@ -18,7 +19,8 @@ def _wants_json() -> bool:
 
 def _render(status: int, title: str, message: str):
     if _wants_json():
-        return jsonify(error=title, message=message, status=status), status
+        # The API's one error shape: what went wrong, and by field (none here).
+        return jsonify(error=title, message=message, fields={}, status=status), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
@@ -43,6 +45,15 @@ def http_error(error: HTTPException):
     }
     title, message = pages.get(error.code, (_("Error"), error.description or ""))
     return _render(error.code or 500, title, message)
+
+
+@bp.app_errorhandler(DataError)
+def unstorable_data(error):
+    """A value the database refuses (a NUL character, a number or text too large for its column)
+    that no check before it caught: the sender is told, nothing half-stored stays."""
+    db.session.rollback()
+    return _render(400, _("These details cannot be stored"),
+                   _("Something you sent contains a character or a value too large to keep. Please correct it."))
 
 
 @bp.app_errorhandler(InternalServerError)

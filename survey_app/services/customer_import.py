@@ -172,6 +172,9 @@ def record_customer(fields: dict, *, region: str | None = None) -> tuple[Custome
                                            or not isinstance(value, (int, float))):
             errors[name] = _("Must be text.")
             continue
+        if "\x00" in str(value):
+            errors[name] = _("Contains a character that cannot be stored.")
+            continue
         text[name] = str(value).strip()
     keys = None
     try:

@@ -84,3 +84,24 @@ def test_text_longer_than_its_field_is_named_not_stored(client, token):
     assert reply.status_code == 422
     assert set(reply.get_json()["fields"]) == {"name", "location", "desired_outcome"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
+
+
+def test_a_nul_character_is_refused_not_stored(client, token):
+    reply = post(client, {**BODY, "description": "x\u0000y"}, token)
+    assert reply.status_code == 422 and set(reply.get_json()["fields"]) == {"description"}
+
+
+def test_every_api_error_has_the_same_shape(client):
+    reply = post(client, BODY, "wrong")
+    assert reply.status_code == 401 and set(reply.get_json()) >= {"error", "fields", "status"}
+
+
+def test_a_value_the_database_refuses_is_a_400_not_a_500(app, client):
+    import sqlalchemy as sa
+
+    @app.get("/api/v1/test-unstorable")
+    def unstorable():
+        raise sa.exc.DataError("INSERT …", {}, Exception("invalid byte sequence"))
+
+    reply = client.get("/api/v1/test-unstorable", headers={"Accept-Language": "en"})
+    assert reply.status_code == 400 and "cannot be stored" in reply.get_json()["error"]

@@ -232,3 +232,11 @@ def test_a_refused_withdrawal_shows_its_message_open(client):
                         headers={"Accept-Language": "en"})
     html = reply.get_data(as_text=True)
     assert reply.status_code == 422 and '<details class="card" open>' in html and "Please write something." in html
+
+
+def test_the_forms_own_checks_speak_chinese_too(client):
+    reply = client.post("/complaints/new?lang=zh", data={**FORM, "description": "长" * 5001, "occurred_on": "2026-02-30"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422
+    for english in ("Field cannot be longer", "Not a valid date"):
+        assert english not in html, english

@@ -259,3 +259,8 @@ def test_a_known_caller_stays_named_while_the_agent_corrects_the_entry(client, s
                         data={"channel": "phone", "category": "", "description": "", "phone": "+8613800138000"})
     html = reply.get_data(as_text=True)
     assert reply.status_code == 422 and "Known customer: Wang Fang." in html and "No customer has this number" not in html
+
+
+def test_the_login_prompt_speaks_chinese(client):
+    page = client.get("/staff/cases/?lang=zh", follow_redirects=True).get_data(as_text=True)
+    assert "请登录后查看此页面。" in page and "Please log in" not in page
