@@ -286,11 +286,12 @@ def find_by_tracking_key(key: str) -> Complaint:
     return complaint
 
 
-def public_photo_names(complaint: Complaint) -> dict[int, list[str]]:
-    """The names of the photos the customer may see, by the event they came with."""
-    names: dict[int, list[str]] = {}
+def public_photo_names(complaint: Complaint) -> dict[int | None, list[str]]:
+    """The names of the photos the customer may see, by the event they came with (None: with the
+    complaint itself)."""
+    names: dict[int | None, list[str]] = {}
     for item in complaint.attachments:
-        if item.public and item.event_id is not None:
+        if item.public:
             names.setdefault(item.event_id, []).append(item.filename)
     return names
 

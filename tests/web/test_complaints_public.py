@@ -67,6 +67,7 @@ def test_filing_gives_reference_link_and_email(client, mailbox):
     assert complaint.reference in page and f"/complaints/track/{key}" in page
     assert complaint.tracking_hash != key and key not in str(complaint.tracking_hash)
     assert [a.content_type for a in complaint.attachments] == ["image/png"]
+    assert "leak.png" in page  # the customer sees the photos they sent
     [sent] = mailbox()
     assert sent["To"] == "li@example.com" and complaint.reference in sent["Subject"]
     body = sent.get_payload(decode=True).decode()
