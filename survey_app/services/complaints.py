@@ -5,6 +5,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -195,6 +196,8 @@ def check_intake(data: ComplaintInput) -> tuple[list[tuple[Photo, str]], Contact
         check_name(data.name)
     except InvalidInput as error:
         errors["name"] = str(error)
+    if data.occurred_on and data.occurred_on > _today():
+        errors["occurred_on"] = _("That day has not come yet.")
     if data.location and len(data.location.strip()) > 200:
         errors["location"] = _("Please keep it under %(n)d characters.", n=200)
     if data.desired_outcome and len(data.desired_outcome) > 2000:
@@ -210,6 +213,11 @@ def check_intake(data: ComplaintInput) -> tuple[list[tuple[Photo, str]], Contact
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), errors)
     return photos, keys
+
+
+def _today() -> date:
+    """Today where the firm is: a complaint filed this morning in Shanghai may be about today."""
+    return now_utc().astimezone(ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])).date()
 
 
 def check_photos(photos: list[Photo]) -> list[tuple[Photo, str]]:

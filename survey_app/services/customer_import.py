@@ -144,7 +144,10 @@ def _value(target: str, text: str):
                 raise InvalidOperation
             return amount.quantize(Decimal("0.01"))
         if target == "first_purchase_on":
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
+            if day > date.today():  # a purchase still to come is a typing error
+                raise ValueError
+            return day
         count = int(text)
         if not 0 <= count < 2**31:  # an INTEGER column on every database
             raise ValueError
@@ -170,7 +173,7 @@ def record_customer(fields: dict, *, region: str | None = None) -> tuple[Custome
             continue
         if not isinstance(value, str) and (name in CONTACT_COLUMNS or isinstance(value, bool)
                                            or not isinstance(value, (int, float))):
-            errors[name] = _("Must be text.")
+            errors[name] = _("Must be text.") if name in CONTACT_COLUMNS else _("Must be a number or text.")
             continue
         if "\x00" in str(value):
             errors[name] = _("Contains a character that cannot be stored.")

@@ -241,3 +241,8 @@ def test_the_forms_own_checks_speak_chinese_too(client):
     assert reply.status_code == 422
     for english in ("Field cannot be longer", "Not a valid date"):
         assert english not in html, english
+
+
+def test_a_day_still_to_come_is_refused(client):
+    reply = file(client, occurred_on="2999-01-01")
+    assert reply.status_code == 422 and "That day has not come yet." in reply.get_data(as_text=True)

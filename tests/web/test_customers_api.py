@@ -57,6 +57,8 @@ def test_bad_fields_are_all_named(client, token):
     assert long.status_code == 422 and set(long.get_json()["fields"]) == {"name", "reference", "email"}
     huge = post(client, {"phone": "13800138000", "purchase_count": 10**12, "annual_spend": "1e15"}, token)
     assert huge.status_code == 422 and set(huge.get_json()["fields"]) == {"purchase_count", "annual_spend"}
+    future = post(client, {"phone": "13800138000", "first_purchase_on": "2999-01-01", "purchase_count": True}, token)
+    assert set(future.get_json()["fields"]) == {"first_purchase_on", "purchase_count"}
     for spend in ("-100", "12.345"):
         assert set(post(client, {"phone": "13800138000", "annual_spend": spend}, token).get_json()["fields"]) == {
             "annual_spend"}
