@@ -46,6 +46,11 @@ class PageForm(FlaskForm):
         # would sign a fresh token on each submission only to check it a second time.
         csrf = False
 
+        def get_translations(self, form):
+            # The messages a page shows are ours, through Flask-Babel; WTForms' own catalogue,
+            # which Flask-WTF would load on every request, would only slow every submission.
+            return None
+
 
 def build_page_form(instrument: Instrument, page_index: int, language: str, answers: dict, formdata=None) -> PageForm:
     """A form for ``instrument.pages[page_index]`` holding ``answers`` unless ``formdata`` overrides them."""
