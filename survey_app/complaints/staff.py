@@ -15,7 +15,7 @@ from ..services import cases, complaints, first_contact, sla
 from ..services.errors import Conflict, InvalidInput, NotFound
 from . import labels
 from .forms import NoteForm, StaffComplaintForm, TransitionForm
-from .views import intake_from, prefill_contact, uploaded_photos
+from .views import intake_from, known, prefill_contact, uploaded_photos
 
 bp = Blueprint("cases", __name__)
 # The queue's first-contact resolution rate covers the complaints of this many recent days.
@@ -37,8 +37,8 @@ def queue():
     """Cases by deadline, with filters, "my cases" and the count in each state."""
     args = request.args
     filters = cases.QueueFilter(
-        state=_enum(CaseState, args.get("state")), category=args.get("category") or None,
-        severity=_enum(Severity, args.get("severity")), team_id=args.get("team", type=int),
+        state=known(CaseState, args.get("state")), category=args.get("category") or None,
+        severity=known(Severity, args.get("severity")), team_id=args.get("team", type=int),
         assignee_id=current_user.id if args.get("mine") else args.get("assignee", type=int),
         sla_state=args.get("sla") or None,
     )
@@ -71,7 +71,7 @@ def new():
     if form.is_submitted():
         form_valid = form.validate()
         actor, settlement = cases.Actor.staff(current_user), form.settlement()
-        data = intake_from(form, _enum(Channel, form.channel.data) or Channel.PHONE)
+        data = intake_from(form, known(Channel, form.channel.data) or Channel.PHONE)
         try:
             if not form_valid:
                 first_contact.check_entry(data, actor, settlement)  # so every correction is asked for at once
@@ -242,10 +242,3 @@ def _teams() -> list[Team]:
 
 def _agents() -> list[StaffUser]:
     return list(db.session.scalars(db.select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.username)))
-
-
-def _enum(kind, value):
-    try:
-        return kind(value) if value else None
-    except ValueError:
-        return None

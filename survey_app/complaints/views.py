@@ -103,15 +103,22 @@ def _tracking_page(complaint, key: str, form: MessageForm | None = None, action:
 def intake_from(form: ComplaintForm, channel: Channel) -> complaints.ComplaintInput:
     """The service's input from a filled complaint form and its uploaded photos."""
     photos = uploaded_photos(form.photos.name)
-    severity = getattr(form, "severity", None)
-    known_severity = severity is not None and severity.data in Severity.__members__.values()
+    severity = known(Severity, form.severity.data) if hasattr(form, "severity") else None
     return complaints.ComplaintInput(
         category=form.category.data, description=form.description.data, occurred_on=form.occurred_on.data,
         location=form.location.data, desired_outcome=form.desired_outcome.data, name=form.name.data,
         phone=form.phone.data, email=form.email.data, consent_to_contact=form.consent_to_contact.data,
         language=current_language(), channel=channel, photos=photos,
-        severity=Severity(severity.data) if known_severity else Severity.NORMAL,
+        severity=severity or Severity.NORMAL,
     )
+
+
+def known(kind, value):
+    """The member of enum ``kind`` that ``value`` names, or None for a blank or unknown value."""
+    try:
+        return kind(value) if value else None
+    except ValueError:
+        return None
 
 
 def uploaded_photos(field_name: str) -> list[complaints.Photo]:

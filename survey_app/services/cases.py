@@ -132,10 +132,15 @@ def guard_within_approval_limit(case, actor, values, now):
     return None
 
 
+def _latest(case: Case, event: str, column):
+    """``column`` of the case's latest ``event``, read from the log (None when there is none)."""
+    return db.session.scalar(sa.select(column).where(CaseEvent.case_id == case.id, CaseEvent.name == event)
+                             .order_by(CaseEvent.id.desc()).limit(1))
+
+
 def guard_not_own_request(case, actor, values, now):
     """Four eyes: whoever asked for an approval cannot give it."""
-    requester = db.session.scalar(sa.select(CaseEvent.actor_id).where(
-        CaseEvent.case_id == case.id, CaseEvent.name == "request_approval").order_by(CaseEvent.id.desc()).limit(1))
+    requester = _latest(case, "request_approval", CaseEvent.actor_id)
     if actor.user is not None and requester == actor.user.id:
         return _("You asked for this approval: another supervisor or an admin must give it.")
     return None
@@ -169,15 +174,11 @@ def guard_within_settlement_limit(case, actor, values, now):
 
 
 def guard_asked_while_assessing(case, actor, values, now):
-    asked_from = db.session.scalar(sa.select(CaseEvent.from_state).where(
-        CaseEvent.case_id == case.id, CaseEvent.name == "ask_customer").order_by(CaseEvent.id.desc()).limit(1))
-    return None if asked_from is S.ASSESSING else _("Asked while investigating.")
+    return None if _latest(case, "ask_customer", CaseEvent.from_state) is S.ASSESSING else _("Asked while investigating.")
 
 
 def guard_contested_before(case, actor, values, now):
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent).where(
-        CaseEvent.case_id == case.id, CaseEvent.name == "contest"))
-    return None if count else _("First contest.")
+    return None if _latest(case, "contest", CaseEvent.id) is not None else _("First contest.")
 
 
 def guard_within_reopen_window(case, actor, values, now):

@@ -195,25 +195,21 @@ def _hangs_on(table: sa.Table, row: list, moved_back: dict[str, set[tuple]]) -> 
     for own in _references_to(table):
         for dependant in db.session.execute(sa.select(own.parent.table).where(
                 own.parent == record[own.column.name])).mappings():
-            if _points_into(own.parent.table, dependant, moved_back):
+            if _points_into(own.parent.table, dependant, moved_back) or _links_into(
+                    own.parent.table, dependant, moved_back, skip=own):
                 return True
-            for column in own.parent.table.columns:
-                for fk in column.foreign_keys:
-                    if fk is own or dependant[column.name] is None or len(fk.column.table.primary_key.columns) != 1:
-                        continue
-                    linked = _record(fk.column.table, [fk.column], [dependant[column.name]])
-                    if linked is not None and _points_into(fk.column.table, linked, moved_back):
-                        return True
     return False
 
 
-def _links_into(table: sa.Table, record, moved_back: dict[str, set[tuple]]) -> bool:
+def _links_into(table: sa.Table, record, moved_back: dict[str, set[tuple]], skip: sa.ForeignKey | None = None) -> bool:
     """Whether ``record`` links to a row that itself points at a row that moved back: a callback
-    drawn since the merge for work on a case whose complaint went back."""
+    drawn since the merge for work on a case whose complaint went back. ``skip`` is the link
+    back to the row being judged, already known not to."""
     for column in table.columns:
         for fk in column.foreign_keys:
             target = fk.column.table
-            if record[column.name] is None or target.name == "customer" or len(target.primary_key.columns) != 1:
+            if (fk is skip or record[column.name] is None or target.name == "customer"
+                    or len(target.primary_key.columns) != 1):
                 continue
             linked = _record(target, [fk.column], [record[column.name]])
             if linked is not None and _points_into(target, linked, moved_back):
