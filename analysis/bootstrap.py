@@ -32,11 +32,11 @@ from scipy.special import ndtr, ndtri
 
 from . import index as acsi
 from .engine import estimate
-from .errors import NeedsRowsError
+from .errors import EstimationError, NeedsRowsError
 from .model import ModelSpec
 from .moments import MomentTable
 from .reliability import correlation, htmt
-from .results import pair_key, to_builtin
+from .results import Summary, pair_key, to_builtin
 
 #: Above this many rows the BCa jackknife leaves out groups of rows instead of single rows.
 JACKKNIFE_MAX = 1000
@@ -111,6 +111,13 @@ REASONS = {1: "an item without variation", 2: "a singular matrix or a non-finite
            3: "no convergence within the iteration limit"}
 
 
+#: Caption of each family in :meth:`BootstrapResult.summary`.
+CAPTIONS = {"paths": "Paths", "total_effects": "Total effects",
+            "weights": "Outer weights (standardised items)", "loadings": "Loadings", "r2": "R2",
+            "index": "Index (0-100)", "impacts": "Impacts (index points for +5)",
+            "htmt": "HTMT"}
+
+
 @dataclass(frozen=True)
 class BootstrapResult:
     """Result of :func:`bootstrap`: replicates, standard errors and intervals.
@@ -119,25 +126,28 @@ class BootstrapResult:
     ----------
     n_resamples : int
         Resamples drawn.
-    failures : dict
+    failures : dict of str to int
         ``reason -> count`` of resamples left out (they did not converge or could not be fitted).
-    seed, level : int or None, float
+    seed : int or None
+        Seed of the random generator.
+    level : float
+        Confidence level of the intervals.
     jackknife : str
         "leave-one-out" or "leave-one-group-out (G groups)".
-    tables : dict
+    tables : dict of str to DataFrame
         ``family -> DataFrame`` indexed by key with estimate, se, ci_low, ci_high (BCa),
         pct_low, pct_high (percentile), for the families in :data:`FAMILIES`.
-    replicates : dict
+    replicates : dict of str to ndarray
         ``family -> ndarray`` of shape (successful resamples, keys).
     """
 
     n_resamples: int
-    failures: dict
+    failures: dict[str, int]
     seed: int | None
     level: float
     jackknife: str
-    tables: dict
-    replicates: dict
+    tables: dict[str, pd.DataFrame]
+    replicates: dict[str, np.ndarray]
 
     @property
     def n_failed(self) -> int:
@@ -152,6 +162,16 @@ class BootstrapResult:
         out.update({family: table.to_dict(orient="index")
                     for family, table in self.tables.items()})
         return to_builtin(out)
+
+    def summary(self) -> Summary:
+        """A readable report: one table of estimates, standard errors and intervals per family."""
+        settings = {"left out": self.n_failed,
+                    **{f"left out: {reason}": count for reason, count in self.failures.items()},
+                    "intervals": f"{self.level:.0%} BCa (ci_low, ci_high) and percentile "
+                                 "(pct_low, pct_high)",
+                    "jackknife": self.jackknife, "seed": self.seed}
+        return Summary(f"Bootstrap: {self.n_resamples} resamples", settings,
+                       [(CAPTIONS[family], table) for family, table in self.tables.items()])
 
 
 def bootstrap(results, n_resamples: int = 5000, *, seed: int | None = None,
@@ -171,11 +191,22 @@ def bootstrap(results, n_resamples: int = 5000, *, seed: int | None = None,
         Confidence level of the intervals.
     progress : callable, optional
         Called as ``progress(done, total)`` after each chunk of work.
+
+    Returns
+    -------
+    BootstrapResult
+
+    Raises
+    ------
+    NeedsRowsError
+        The fit was made from moments.
+    EstimationError
+        Fewer than 2 resamples asked for, or fewer than 2 could be fitted.
     """
     if not results.from_rows:
         raise NeedsRowsError("the bootstrap resamples rows; this fit was made from moments")
     if n_resamples < 2:
-        raise ValueError("the bootstrap needs at least 2 resamples")
+        raise EstimationError("the bootstrap needs at least 2 resamples")
     statistic = Statistics(results.model, results.scheme, results.scaled, results.tol,
                            results.max_iter, results.scale)
     table = MomentTable(results._rows)
@@ -206,7 +237,7 @@ def bootstrap(results, n_resamples: int = 5000, *, seed: int | None = None,
     codes = np.concatenate(reasons)
     failures = {REASONS[c]: int((codes == c).sum()) for c in np.unique(codes)}
     if len(codes) > n_resamples - 2:
-        raise ValueError(f"too few resamples could be fitted: {failures}")
+        raise EstimationError(f"too few resamples could be fitted: {failures}")
     tables = {}
     for family in FAMILIES:
         tables[family] = _intervals(statistic.keys[family], estimate_values[family][0],

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .bootstrap import bootstrap
-from .errors import ModelSpecificationError, NeedsRowsError
+from .errors import NeedsRowsError
 from .model import ModelSpec, from_instrument
 from .moments import Moments
 from .pls import fit_model
@@ -133,19 +133,8 @@ def run_fit(args) -> int:
     else:
         sys.stdout.write(res.summary().as_text())
         if boot is not None:
-            sys.stdout.write(_bootstrap_text(boot))
+            sys.stdout.write("\n" + boot.summary().as_text())
     return 0
-
-
-def _bootstrap_text(boot) -> str:
-    lines = ["", f"Bootstrap: {boot.n_resamples} resamples, {boot.n_failed} left out, "
-             f"{boot.level:.0%} BCa intervals, seed {boot.seed}"]
-    lines += [f"  left out: {count} ({reason})" for reason, count in boot.failures.items()]
-    for family in ("paths", "total_effects", "index", "impacts"):
-        table = boot.tables[family][["estimate", "se", "ci_low", "ci_high"]]
-        lines += ["", family.replace("_", " ").capitalize(),
-                  table.to_string(float_format=lambda v: f"{v:.4f}")]
-    return "\n".join(lines) + "\n"
 
 
 def run_moments(args) -> int:
@@ -167,9 +156,11 @@ def run_moments(args) -> int:
 def main(argv=None) -> int:
     """Entry point; returns the exit status (2 for errors a user can fix)."""
     args = _parser().parse_args(argv)
+    # ValueError covers the analysis errors (ModelError, EstimationError), this module's own
+    # argument errors and files pandas cannot read.
     try:
         return run_fit(args) if args.command == "fit" else run_moments(args)
-    except (OSError, ValueError, KeyError, ModelSpecificationError) as error:
+    except (OSError, ValueError, KeyError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
         return 2

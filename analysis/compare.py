@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from .bootstrap import Statistics, bootstrap
+from .errors import NeedsRowsError
 from .moments import MomentTable
 from .pls import fit_model
-from .results import to_builtin
+from .results import Summary, to_builtin
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,18 @@ class ComparisonResult:
     groups : (str, str)
         Names of groups a and b; differences are b − a.
     index : DataFrame
-        Per construct: a, b, difference, ci_low, ci_high.
+        Per construct: a, b, difference, ci_low, ci_high (percentile interval of the
+        difference of the two groups' bootstrap replicates).
     paths : DataFrame
-        Per path: a, b, difference, p_value (permutation test).
-    n_resamples, n_permutations, level, seed
+        Per path ("From->To"): a, b, difference, p_value (permutation test).
+    n_resamples : int
+        Bootstrap resamples per group for the index intervals.
+    n_permutations : int
+        Label shuffles of the path test.
+    level : float
+        Confidence level of the index intervals.
+    seed : int or None
+        Seed of the random generator.
     """
 
     groups: tuple[str, str]
@@ -55,6 +64,19 @@ class ComparisonResult:
                            "seed": self.seed, "index": self.index.to_dict(orient="index"),
                            "paths": self.paths.to_dict(orient="index")})
 
+    def summary(self) -> Summary:
+        """A readable report: index differences with intervals, path differences with p-values."""
+        a, b = self.groups
+        named = {"a": a, "b": b}
+        settings = {"groups": f"a = {a}, b = {b} (differences b - a)",
+                    "bootstrap resamples per group": self.n_resamples,
+                    "permutations": self.n_permutations, "seed": self.seed}
+        return Summary(f"Comparison of {a} and {b}", settings, [
+            (f"Index (0-100): difference with its {self.level:.0%} percentile interval",
+             self.index.rename(columns=named)),
+            ("Paths: difference with its permutation p-value", self.paths.rename(columns=named)),
+        ])
+
 
 def compare_groups(data_a, data_b, model, *, names: tuple[str, str] = ("a", "b"),
                    n_resamples: int = 1000, n_permutations: int = 1000,
@@ -67,12 +89,28 @@ def compare_groups(data_a, data_b, model, *, names: tuple[str, str] = ("a", "b")
     data_a, data_b : DataFrame or ndarray
         The rows of each group.
     model : ModelSpec or str
+    names : (str, str)
+        Names of the two groups in the result.
     n_resamples : int
         Bootstrap resamples per group for the index differences.
     n_permutations : int
         Label shuffles for the path test.
+    seed : int, optional
+        Seed of the random generator; the same seed gives the same result.
+    level : float
+        Confidence level of the index intervals.
     fit_options
         Passed to :func:`~analysis.pls.fit_model` (scheme, scaled, missing, scale, ...).
+
+    Returns
+    -------
+    ComparisonResult
+
+    Raises
+    ------
+    EstimationError
+        Either group cannot be fitted or bootstrapped (see :func:`~analysis.pls.fit_model`
+        and :func:`~analysis.bootstrap.bootstrap`).
     """
     rng = np.random.default_rng(seed)
     a = fit_model(data_a, model, **fit_options)
@@ -98,7 +136,7 @@ def _index_difference(a, b, boot_a, boot_b, level) -> pd.DataFrame:
 
 def _permutation_test(a, b, n_permutations, rng) -> pd.DataFrame:
     if not (a.from_rows and b.from_rows):
-        raise ValueError("the permutation test needs the rows of both groups")
+        raise NeedsRowsError("the permutation test needs the rows of both groups")
     statistic = Statistics(a.model, a.scheme, a.scaled, a.tol, a.max_iter, a.scale)
     table = MomentTable(np.vstack([a._rows, b._rows]))
     n, n_a = table.n, a.n

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import NeedsRowsError
+from .errors import EstimationError, NeedsRowsError
 from .model import ModelSpec
 from .moments import Moments, as_matrix
 
@@ -41,9 +41,15 @@ def prepare(data, model: ModelSpec, missing: str = "mean",
     scale : (min, max), optional
         Scale ends for items the model gives none for; by default the smallest and largest
         answer over all the model's items.
+
+    Raises
+    ------
+    EstimationError
+        Too few rows, an item without any answer, unknown or empty scales, or an unknown
+        ``missing``; :class:`~analysis.errors.NeedsRowsError` for casewise deletion on moments.
     """
     if missing not in MISSING:
-        raise ValueError(f"missing must be 'mean' or 'casewise', not {missing!r}")
+        raise EstimationError(f"missing must be 'mean' or 'casewise', not {missing!r}")
     rows, dropped = None, 0
     if isinstance(data, Moments):
         if missing == "casewise":
@@ -58,19 +64,19 @@ def prepare(data, model: ModelSpec, missing: str = "mean",
             rows = rows[complete]
         moments = Moments.from_rows(rows, model.items)
     if moments.n < 3:
-        raise ValueError(f"{moments.n} rows are too few to fit a model")
+        raise EstimationError(f"{moments.n} rows are too few to fit a model")
     empty = [i for i, count in zip(model.items, moments.counts) if count == 0]
     if empty:
-        raise ValueError(f"item(s) without any answer: {', '.join(empty)}")
+        raise EstimationError(f"item(s) without any answer: {', '.join(empty)}")
     if scale is None:
         seen = np.isfinite(moments.minimum) & np.isfinite(moments.maximum)
         if not seen.all() and not model.scales:
-            raise ValueError("the ends of the item scale are unknown: give scale=(min, max)")
+            raise EstimationError("the ends of the item scale are unknown: give scale=(min, max)")
         scale = (float(moments.minimum[seen].min(initial=np.inf)),
                  float(moments.maximum[seen].max(initial=-np.inf)))
     ends = model.item_scale(scale)
     if np.any(ends[:, 1] <= ends[:, 0]):
-        raise ValueError("each item scale needs min < max")
+        raise EstimationError("each item scale needs min < max")
     if model.reverse:
         k = [model.items.index(i) for i in model.reverse]
         moments = moments.reversed(model.reverse, ends[k, 0], ends[k, 1])

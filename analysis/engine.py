@@ -36,6 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .errors import EstimationError
 from .model import ModelSpec
 
 SCHEMES = ("path", "centroid", "factorial")
@@ -119,7 +120,7 @@ def estimate(s: np.ndarray, model: ModelSpec, scheme: str = "path", tol: float =
         Stop when Σ(|w_old| − |w_new|)² < tol, or after max_iter iterations.
     """
     if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
+        raise EstimationError(f"scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
     b, p, _ = s.shape
     odm = model.odm
     mode_b = [j for j, c in enumerate(model.constructs) if c.mode == "B"]

@@ -24,6 +24,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from .errors import EstimationError
+
 #: Memory for the per-row moment table; larger tables are processed in chunks of rows.
 CHUNK_BYTES = 256 * 2**20
 #: Rows summed at a time when building moments from a table.
@@ -65,7 +67,7 @@ class Moments:
         self.sums = np.asarray(sums, dtype=float).reshape(p)
         self.cross = np.asarray(cross, dtype=float).reshape(p, p)
         if (pair_sums is None) != (pair_counts is None):
-            raise ValueError("pair_sums and pair_counts come together")
+            raise EstimationError("pair_sums and pair_counts come together")
         self.pair_sums = None if pair_sums is None else np.asarray(pair_sums, float).reshape(p, p)
         self.pair_counts = (None if pair_counts is None
                             else np.asarray(pair_counts, float).reshape(p, p))
@@ -118,10 +120,10 @@ class Moments:
         """The moments of the union of the tables behind ``parts`` (same items, same order)."""
         parts = list(parts)
         if not parts:
-            raise ValueError("nothing to merge")
+            raise EstimationError("nothing to merge")
         items = parts[0].items
         if any(part.items != items for part in parts):
-            raise ValueError("moments to merge must have the same items in the same order")
+            raise EstimationError("moments to merge must have the same items in the same order")
         n = sum(part.n for part in parts)
         sums = np.sum([part.sums for part in parts], axis=0)
         cross = np.sum([part.cross for part in parts], axis=0)
@@ -242,18 +244,18 @@ def as_matrix(data, items: Sequence[str] | None = None) -> tuple[tuple[str, ...]
         try:
             x = data[list(items)].to_numpy(dtype=float, na_value=np.nan)
         except (TypeError, ValueError) as error:
-            raise ValueError(f"item columns must be numeric: {error}") from None
+            raise EstimationError(f"item columns must be numeric: {error}") from None
         return items, x
     x = np.asarray(data)
     if x.dtype.kind not in "biuf":
         x = x.astype(float)
     x = x.reshape(1, -1) if x.ndim == 1 else x
     if x.ndim != 2:
-        raise ValueError("data must be a table: one row per respondent, one column per item")
+        raise EstimationError("data must be a table: one row per respondent, one column per item")
     if items is None:
         items = tuple(f"x{k + 1}" for k in range(x.shape[1]))
     if len(items) != x.shape[1]:
-        raise ValueError(f"{x.shape[1]} columns for {len(items)} items")
+        raise EstimationError(f"{x.shape[1]} columns for {len(items)} items")
     return tuple(items), x
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from scipy.special import ndtri
 from statsmodels.stats.proportion import proportion_confint
 
+from .errors import EstimationError
 from .results import to_builtin
 
 
@@ -59,15 +60,21 @@ def _answers(values) -> np.ndarray:
     x = np.asarray(values, dtype=float).ravel()
     x = x[~np.isnan(x)]
     if not len(x):
-        raise ValueError("no answers")
+        raise EstimationError("no answers")
     return x
 
 
 def net_promoter_score(scores, level: float = 0.95) -> NPSResult:
-    """NPS of 0-10 recommendation scores (NaN = no answer) with a Wald interval."""
+    """NPS of 0-10 recommendation scores (NaN = no answer) with a Wald interval.
+
+    Raises
+    ------
+    EstimationError
+        No score is answered, or a score lies outside 0-10.
+    """
     x = _answers(scores)
     if ((x < 0) | (x > 10)).any():
-        raise ValueError("NPS scores must lie between 0 and 10")
+        raise EstimationError("NPS scores must lie between 0 and 10")
     n = len(x)
     promoters, detractors = float(np.mean(x >= 9)), float(np.mean(x <= 6))
     value = 100 * (promoters - detractors)

@@ -17,7 +17,7 @@ from . import index as acsi
 from . import reliability as rel
 from .dataset import prepare
 from .engine import estimate
-from .errors import ConvergenceWarning, NeedsRowsError, NegativeWeightWarning
+from .errors import ConvergenceWarning, EstimationError, NeedsRowsError, NegativeWeightWarning
 from .model import ModelSpec
 from .results import Summary, pair_key, to_builtin
 from .syntax import parse_model
@@ -52,6 +52,15 @@ def fit_model(data, model, *, scheme: str = "path", scaled: bool = True,
     -------
     PLSResults
 
+    Raises
+    ------
+    ModelError
+        The model text does not parse, or the model is not valid.
+    EstimationError
+        The data cannot support the fit: too few rows, items without answers or variation,
+        unknown scale ends, a singular block or regression, an unknown ``scheme`` or
+        ``missing``; :class:`~analysis.errors.NeedsRowsError` for casewise deletion on moments.
+
     References
     ----------
     Lohmöller, J.-B. (1989). *Latent variable path modeling with partial least squares*.
@@ -65,12 +74,12 @@ def fit_model(data, model, *, scheme: str = "path", scaled: bool = True,
     sd = np.sqrt(np.diag(cov))
     flat = [i for i, v in zip(model.items, sd) if not v > 0]
     if flat:
-        raise ValueError(f"item(s) without variation: {', '.join(flat)}")
+        raise EstimationError(f"item(s) without variation: {', '.join(flat)}")
     fitted = cov / np.outer(sd, sd) if scaled else cov
     result = estimate(fitted[None], model, scheme, tol, max_iter)
     if result.failed[0]:
-        raise ValueError("the model cannot be estimated on these data: a block or a structural "
-                         "regression has perfectly collinear variables")
+        raise EstimationError("the model cannot be estimated on these data: a block or a "
+                              "structural regression has perfectly collinear variables")
     if not result.converged[0]:
         warnings.warn(f"PLS iteration did not reach tol={tol} in {max_iter} iterations",
                       ConvergenceWarning, stacklevel=2)

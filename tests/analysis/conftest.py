@@ -1,12 +1,15 @@
-"""Shared data for the analysis tests: the ECSI data sets and their models."""
-import os
+"""Shared data for the analysis tests: the ECSI data sets and their models.
+
+The data sets and the R plspm reference results are kept in ``results/`` (see its README), so
+the tests run on a plain clone; a missing file is an error, never a skip.
+"""
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ECSI = Path(os.environ.get("ECSI_DATA", ROOT.parent / "shared" / "data" / "ecsi"))
+RESULTS = Path(__file__).resolve().parent / "results"
 
 SATISFACTION_MODEL = """
 IMAG =~ imag1 + imag2 + imag3 + imag4 + imag5
@@ -40,10 +43,8 @@ Loyalty      ~ Image + Satisfaction + Complaints
 
 
 def ecsi(name: str) -> Path:
-    path = ECSI / name
-    if not path.exists():
-        pytest.skip(f"ECSI data not found at {ECSI} (set ECSI_DATA)")
-    return path
+    """Path of a data set or reference table in ``results/``."""
+    return RESULTS / name
 
 
 @pytest.fixture(scope="session")

@@ -65,6 +65,29 @@ def test_bootstrap_reports_progress_and_json(mobi_fit):
     assert out["n_resamples"] == 50 and out["jackknife"] == "leave-one-out"
 
 
+def test_bootstrap_summary_names_keys_and_intervals(mobi_fit):
+    boot = bootstrap(mobi_fit, 60, seed=8)
+    summary = boot.summary()
+    text = summary.as_text()
+    assert text.startswith("Bootstrap: 60 resamples")
+    row = boot.tables["paths"].loc["Satisfaction->Loyalty"]
+    line = next(line for line in text.splitlines() if line.startswith("Satisfaction->Loyalty"))
+    for value in row[["estimate", "se", "ci_low", "ci_high", "pct_low", "pct_high"]]:
+        assert f"{value:.4f}" in line
+    for name in ("Image", "Loyalty", "Image<->Loyalty", "CUSCO"):
+        assert name in text
+    assert "95% BCa" in text and "leave-one-out" in text
+    html = summary.as_html()
+    assert html.count("<table") == len(FAMILIES) and "Satisfaction-&gt;Loyalty" in html
+    assert str(summary) == text
+
+
+def test_bootstrap_to_dict_round_trips_through_json(mobi_fit):
+    out = bootstrap(mobi_fit, 30, seed=2).to_dict()
+    assert json.loads(json.dumps(out, allow_nan=False)) == out
+    assert set(out) >= {"n_resamples", "n_failed", "failures", "seed", "level", *FAMILIES}
+
+
 def test_bootstrap_counts_failed_resamples_with_reason():
     rng = np.random.default_rng(0)
     n = 40
@@ -77,6 +100,7 @@ def test_bootstrap_counts_failed_resamples_with_reason():
     boot = bootstrap(res, 100, seed=2)
     assert boot.failures["an item without variation"] > 10
     assert len(boot.replicates["paths"]) == 100 - boot.n_failed
+    assert "left out: an item without variation" in boot.summary().as_text()
 
 
 def test_bootstrap_needs_rows(mobi):

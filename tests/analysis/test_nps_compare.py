@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from conftest import MOBI_MODEL
 
+from analysis import EstimationError
 from analysis.compare import compare_groups
 from analysis.nps import net_promoter_score, top_box
 
@@ -23,9 +24,9 @@ def test_nps_worked_by_hand():
 
 def test_nps_interval_is_clipped_and_validated():
     assert net_promoter_score([10] * 5).ci_high == 100.0
-    with pytest.raises(ValueError):
+    with pytest.raises(EstimationError, match="between 0 and 10"):
         net_promoter_score([11, 3])
-    with pytest.raises(ValueError, match="no answers"):
+    with pytest.raises(EstimationError, match="no answers"):
         net_promoter_score([np.nan])
 
 
@@ -66,3 +67,24 @@ def test_permutation_test_detects_a_different_path():
     res = compare_groups(group(0.2), group(0.7), "A =~ a1 + a2\nB =~ b1 + b2\nB ~ A",
                          n_resamples=50, n_permutations=300, seed=1)
     assert res.paths.loc["A->B", "p_value"] < 0.01
+
+
+def test_comparison_summary_and_json(mobi):
+    res = compare_groups(mobi.iloc[:125], mobi.iloc[125:], MOBI_MODEL, names=("2024", "2025"),
+                         n_resamples=40, n_permutations=40, seed=7, scale=(1, 10))
+    summary = res.summary()
+    text = summary.as_text()
+    assert text.startswith("Comparison of 2024 and 2025")
+    loyalty = res.index.loc["Loyalty"]
+    line = next(line for line in text.splitlines() if line.startswith("Loyalty "))
+    for value in loyalty[["a", "b", "difference", "ci_low", "ci_high"]]:
+        assert f"{value:.4f}" in line
+    path = res.paths.loc["Satisfaction->Loyalty"]
+    line = next(line for line in text.splitlines() if line.startswith("Satisfaction->Loyalty"))
+    assert f"{path['difference']:.4f}" in line and f"{path['p_value']:.4f}" in line
+    assert "95% percentile interval" in text and "40" in text
+    html = summary.as_html()
+    assert html.count("<table") == 2 and "<th>2024</th>" in html
+    out = res.to_dict()
+    assert json.loads(json.dumps(out, allow_nan=False)) == out
+    assert out["groups"] == ["2024", "2025"]
