@@ -45,7 +45,7 @@ def run(url: str, text: str, planted: int) -> tuple[float, bool, object]:
     from survey_app.config import TestConfig
     from survey_app.extensions import db
     from survey_app.models import Customer
-    from survey_app.services.customer_import import import_customers
+    from survey_app.services.customers.imports import import_customers
 
     settings = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url})

@@ -35,7 +35,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from .i18n import business_time, remember_locale, select_locale
-    from .jobs import queue
+    from .services.platform import jobs
     from .models import StaffUser
 
     db.init_app(app)
@@ -48,7 +48,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.login_message = _l("Please log in to see this page.")
-    queue.init_app(app)
+    jobs.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):

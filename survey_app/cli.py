@@ -11,8 +11,8 @@ from flask.cli import AppGroup
 from instruments import InstrumentInvalid, builtin_paths, validate_path
 
 from .config import ROOT
-from .services import instruments as instrument_store
-from .services import users as user_service
+from .services import surveys
+from .services.platform import users as user_service
 from .services.errors import DomainError
 
 users_cli = AppGroup("users", help="Staff accounts.")
@@ -78,7 +78,7 @@ def validate(paths):
 def load(paths):
     """Store instruments (the built-in ones by default) so surveys can be published from them."""
     try:
-        versions = instrument_store.load_paths(list(paths) or builtin_paths())
+        versions = surveys.load_paths(list(paths) or builtin_paths())
     except InstrumentInvalid as invalid:
         for error in invalid.errors:
             click.echo(str(error), err=True)
@@ -91,7 +91,7 @@ def load(paths):
 @click.option("--seed", default=2026, show_default=True)
 def demo(seed):
     """Create demo accounts, surveys and responses; keeps data that exists already."""
-    from .services.demo import create_demo
+    from .demo import create_demo
 
     for line in create_demo(seed=seed):
         click.echo(line)
@@ -104,7 +104,7 @@ def import_customers(file, output):
     """Import customers from a CSV file: name, phone, email, reference, value and segment columns."""
     from flask import current_app
 
-    from .services.customer_import import import_customers as run_import
+    from .services.customers.imports import import_customers as run_import
 
     try:
         report = run_import(file.read(), region=current_app.config["DEFAULT_PHONE_REGION"])
@@ -162,7 +162,7 @@ def create_api_token(username, name):
 
     from .extensions import db
     from .models import StaffUser
-    from .services.api_tokens import create_token
+    from .services.platform.api_tokens import create_token
 
     user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
     if user is None:

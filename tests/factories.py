@@ -7,8 +7,8 @@ from argon2 import PasswordHasher
 from instruments import load_builtin
 from survey_app.extensions import db
 from survey_app.models import Role, StaffUser
-from survey_app.services import instruments as instrument_store
-from survey_app.services.surveys import SurveySpec, publish_survey
+from survey_app.services import surveys
+from survey_app.services.surveys.publishing import SurveySpec, publish_survey
 
 PASSWORD = "password-123"
 
@@ -27,7 +27,7 @@ def make_user(username: str, role: str = "manager", password: str = PASSWORD, te
 
 
 def make_instrument_version(instrument_id: str = "acsi"):
-    version = instrument_store.store_instrument(load_builtin(instrument_id))
+    version = surveys.store_instrument(load_builtin(instrument_id))
     db.session.commit()
     return version
 
@@ -46,7 +46,7 @@ def make_survey(slug: str = "shop", instrument_id: str = "acsi", **overrides):
 def make_complaint(category: str = "product", *, phone: str | None = "13800138000", email: str | None = None,
                    consent: bool = True, now=None, **overrides):
     """A complaint filed through the web intake; returns :class:`Filed` (complaint, case, tracking key)."""
-    from survey_app.services.complaints import ComplaintInput, file_complaint
+    from survey_app.services.cases.intake import ComplaintInput, file_complaint
 
     data = ComplaintInput(category=category, description=overrides.pop("description", "The kettle leaks."),
                           phone=phone, email=email, consent_to_contact=consent, **overrides)

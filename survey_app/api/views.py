@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 
 from ..extensions import csrf, limiter
 from ..models import Channel, Role, Severity, StaffUser
-from ..services import api_tokens, complaints, customer_import
+from ..services.platform import api_tokens
+from ..services import cases, customers
 from ..services.errors import InvalidInput
 
 bp = Blueprint("api", __name__)
@@ -33,11 +34,11 @@ def create_complaint():
     if not isinstance(body, dict):
         return _invalid(_("Send a JSON object."), {})
     try:
-        filed = complaints.file_complaint(_intake(body), entered_by=user)
+        filed = cases.file_complaint(_intake(body), entered_by=user)
     except InvalidInput as error:
         return _invalid(str(error), error.field_errors)
     case = filed.case
-    reply = jsonify(reference=filed.complaint.reference, tracking_url=complaints.tracking_url(filed.complaint),
+    reply = jsonify(reference=filed.complaint.reference, tracking_url=cases.tracking_url(filed.complaint),
                     case={"state": case.state.value, "version": case.version, "category": case.category,
                           "severity": case.severity.value, "team": case.team.name if case.team else None,
                           "assignee": case.assignee.username if case.assignee else None,
@@ -65,7 +66,7 @@ def record_customer():
     if not isinstance(body, dict):
         return _invalid(_("Send a JSON object."), {})
     try:
-        customer, created, review = customer_import.record_customer(
+        customer, created, review = customers.record_customer(
             body, region=current_app.config["DEFAULT_PHONE_REGION"])
     except InvalidInput as error:
         return _invalid(str(error), error.field_errors)
@@ -87,7 +88,7 @@ def _caller() -> StaffUser:
     return user
 
 
-def _intake(body: dict) -> complaints.ComplaintInput:
+def _intake(body: dict) -> cases.ComplaintInput:
     """:raise InvalidInput: for a field of the wrong type or value."""
     errors = {}
     text = {name: body.get(name) for name in ("category", "description", "location", "desired_outcome", "name",
@@ -116,7 +117,7 @@ def _intake(body: dict) -> complaints.ComplaintInput:
         errors["consent_to_contact"] = _("Must be true or false.")
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), errors)
-    return complaints.ComplaintInput(
+    return cases.ComplaintInput(
         category=text["category"] or "", description=text["description"] or "", occurred_on=occurred_on,
         location=text["location"], desired_outcome=text["desired_outcome"], name=text["name"], phone=text["phone"],
         email=text["email"], consent_to_contact=body.get("consent_to_contact", False),

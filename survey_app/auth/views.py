@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from ..models import Role
-from ..services import users
+from ..services.platform import users
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)

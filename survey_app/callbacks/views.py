@@ -9,9 +9,9 @@ from ..form_errors import show_field_errors
 from ..i18n import current_language
 from ..jobs.views import own_job_or_404
 from ..models import Callback, CallbackStatus, JobStatus, Role
-from ..services import callbacks
+from ..services.customers import callbacks
 from ..services.errors import Conflict, InvalidInput
-from ..services.jobs import create_job
+from ..services.platform.jobs import create_job
 from .forms import SKIP_LABELS, STATUS_LABELS, DrawForm, OutcomeForm
 
 bp = Blueprint("callbacks", __name__)

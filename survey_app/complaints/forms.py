@@ -7,8 +7,8 @@ from wtforms.fields import EmailField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import Channel, Remedy, Severity
-from ..services.complaints import categories
-from .labels import REMEDY_LABELS, RESOLUTION_LABELS, SEVERITY_LABELS
+from ..services.cases.intake import categories
+from ..services.cases.labels import REMEDY_LABELS, RESOLUTION_LABELS, SEVERITY_LABELS
 
 
 class ComplaintForm(FlaskForm):

@@ -11,9 +11,10 @@ from ..extensions import db
 from ..form_errors import show_field_errors
 from ..models import Attachment, Case, CaseState, Channel, Role, Severity, StaffUser, Team
 from ..models.base import now_utc
-from ..services import cases, complaints, first_contact, sla
+from ..services import cases
+from ..services.cases import first_contact, sla
 from ..services.errors import Conflict, InvalidInput, NotFound
-from . import labels
+from ..services.cases import labels
 from .forms import NoteForm, StaffComplaintForm, TransitionForm
 from .views import intake_from, known, prefill_contact, uploaded_photos
 
@@ -46,8 +47,8 @@ def queue():
     settled, received = first_contact.first_contact_rate(since=now_utc() - timedelta(days=FIRST_CONTACT_DAYS))
     return render_template("complaints/queue.html", rows=rows, counts=counts, args=args, states=CaseState,
                            first_contact=(settled, received, FIRST_CONTACT_DAYS),
-                           severities=Severity, categories=complaints.categories(), teams=_teams(), agents=_agents(),
-                           state_label=cases.state_label, category_label=complaints.category_label)
+                           severities=Severity, categories=cases.categories(), teams=_teams(), agents=_agents(),
+                           state_label=cases.state_label, category_label=cases.category_label)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -61,7 +62,7 @@ def new():
         # The agent types the caller's number once; a known customer's details fill the form
         # (and stay named above it while the agent corrects the rest).
         try:
-            caller = complaints.customer_by_phone(request.args["caller"], current_app.config["DEFAULT_PHONE_REGION"])
+            caller = cases.customer_by_phone(request.args["caller"], current_app.config["DEFAULT_PHONE_REGION"])
         except InvalidInput as error:
             lookup_error = str(error)
         if request.method == "GET":
@@ -76,7 +77,7 @@ def new():
             if not form_valid:
                 first_contact.check_entry(data, actor, settlement)  # so every correction is asked for at once
             elif settlement is None:
-                reference = complaints.file_complaint(data, entered_by=current_user).complaint.reference
+                reference = cases.file_complaint(data, entered_by=current_user).complaint.reference
                 flash(_("Complaint %(ref)s entered.", ref=reference), "success")
                 return redirect(url_for("cases.detail", reference=reference), code=303)
             else:
@@ -170,7 +171,7 @@ def merge(reference: str):
     """Close this case as a duplicate of another; both keep their history."""
     case = _case(reference)
     try:
-        survivor = complaints.find_by_reference((request.form.get("into") or "").strip()).case
+        survivor = cases.find_by_reference((request.form.get("into") or "").strip()).case
         cases.merge(case, survivor, cases.Actor.staff(current_user),
                     expected_version=request.form.get("version", type=int, default=-1))
     except (Conflict, NotFound, InvalidInput) as error:
@@ -198,7 +199,7 @@ def attachment(reference: str, attachment_id: int):
 def _case(reference: str) -> Case:
     """:raise 404: when no complaint has this reference."""
     try:
-        return complaints.find_by_reference(reference).case
+        return cases.find_by_reference(reference).case
     except NotFound:
         abort(404)
 
@@ -230,9 +231,9 @@ def _case_page(case: Case, form: TransitionForm | None = None, open_event: str |
         clocks=sla.clocks(case, events, sla.targets_for(case), sla.calendar_from_config(), now),
         staff={u.id: u.username for u in db.session.scalars(db.select(StaffUser))}, teams=teams, agents=_agents(),
         team_names={team.id: team.name for team in teams},
-        state_label=cases.state_label, event_label=cases.event_label, category_label=complaints.category_label,
+        state_label=cases.state_label, event_label=cases.event_label, category_label=cases.category_label,
         can_assign=current_user.role.at_least(Role.SUPERVISOR),
-        customer_status=complaints.CUSTOMER_STATUS[case.state], tracking_url=complaints.tracking_url(complaint),
+        customer_status=cases.CUSTOMER_STATUS[case.state], tracking_url=cases.tracking_url(complaint),
     )
 
 

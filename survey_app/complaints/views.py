@@ -7,7 +7,7 @@ from ..extensions import limiter
 from ..form_errors import show_field_errors
 from ..i18n import current_language
 from ..models import CaseState, Channel, Severity
-from ..services import cases, complaints
+from ..services import cases
 from ..services.errors import Conflict, InvalidInput, NotFound
 from .forms import ComplaintForm, MessageForm
 
@@ -21,16 +21,16 @@ def new():
     form = ComplaintForm()
     if request.method == "GET":
         # An invited respondent arrives with their invitation: what they told us is not asked again.
-        prefill_contact(form, complaints.customer_of_invitation(request.args.get("invitation", "")))
+        prefill_contact(form, cases.customer_of_invitation(request.args.get("invitation", "")))
     if form.is_submitted():
         form_valid = form.validate()
         try:
             data = intake_from(form, Channel.WEB)
             if not form_valid:
                 # Say everything that needs correcting at once, the service's findings too.
-                complaints.check_intake(data)
+                cases.check_intake(data)
             else:
-                filed = complaints.file_complaint(data)
+                filed = cases.file_complaint(data)
                 return redirect(url_for("complaints.track", key=filed.tracking_key, new=1), code=303)
         except InvalidInput as error:
             show_field_errors(form, error)
@@ -76,13 +76,13 @@ def act(key: str, action: str):
         show_field_errors(form, error)
         return _tracking_page(complaint, key, form=form, action=action), 422
     flash(_("Thank you, we have it."), "success")
-    return redirect(url_for("complaints.track", key=complaints.tracking_key(case.complaint)), code=303)
+    return redirect(url_for("complaints.track", key=cases.tracking_key(case.complaint)), code=303)
 
 
 def _complaint(key: str):
     """:raise 404: when no complaint has this tracking key."""
     try:
-        return complaints.find_by_tracking_key(key)
+        return cases.find_by_tracking_key(key)
     except NotFound:
         abort(404)
 
@@ -92,19 +92,19 @@ def _tracking_page(complaint, key: str, form: MessageForm | None = None, action:
     blank = MessageForm(formdata=None, version=case.version)
     return render_template(
         "complaints/track.html", complaint=complaint, case=case, key=key, form=form or blank, blank=blank,
-        action=action, events=cases.events_of(case, public_only=True), photos=complaints.public_photo_names(complaint),
-        status=complaints.CUSTOMER_STATUS[case.state],
-        category=complaints.category_label(complaint.category), states=CaseState,
-        survey_url=complaints.handling_survey_url(case) if case.is_closed else None,
-        link=complaints.tracking_url(complaint), new=request.args.get("new") == "1",
+        action=action, events=cases.events_of(case, public_only=True), photos=cases.public_photo_names(complaint),
+        status=cases.CUSTOMER_STATUS[case.state],
+        category=cases.category_label(complaint.category), states=CaseState,
+        survey_url=cases.handling_survey_url(case) if case.is_closed else None,
+        link=cases.tracking_url(complaint), new=request.args.get("new") == "1",
     )
 
 
-def intake_from(form: ComplaintForm, channel: Channel) -> complaints.ComplaintInput:
+def intake_from(form: ComplaintForm, channel: Channel) -> cases.ComplaintInput:
     """The service's input from a filled complaint form and its uploaded photos."""
     photos = uploaded_photos(form.photos.name)
     severity = known(Severity, form.severity.data) if hasattr(form, "severity") else None
-    return complaints.ComplaintInput(
+    return cases.ComplaintInput(
         category=form.category.data, description=form.description.data, occurred_on=form.occurred_on.data,
         location=form.location.data, desired_outcome=form.desired_outcome.data, name=form.name.data,
         phone=form.phone.data, email=form.email.data, consent_to_contact=form.consent_to_contact.data,
@@ -121,11 +121,11 @@ def known(kind, value):
         return None
 
 
-def uploaded_photos(field_name: str) -> list[complaints.Photo]:
+def uploaded_photos(field_name: str) -> list[cases.Photo]:
     """The files sent in ``field_name``, each read to one byte past the size limit so that an
     oversized photo is refused by its size without being read whole."""
     limit = current_app.config["COMPLAINT_PHOTO_MAX_BYTES"]
-    return [complaints.Photo(f.filename, f.read(limit + 1)) for f in request.files.getlist(field_name)
+    return [cases.Photo(f.filename, f.read(limit + 1)) for f in request.files.getlist(field_name)
             if f and f.filename]
 
 

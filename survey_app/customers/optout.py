@@ -2,8 +2,8 @@
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from ..extensions import csrf, limiter
-from ..services import consent
-from ..services.invitations import find_invitation
+from ..services.customers import consent
+from ..services.surveys.invitations import find_invitation
 
 bp = Blueprint("optout", __name__)
 

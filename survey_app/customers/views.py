@@ -9,12 +9,14 @@ from ..extensions import db
 from ..i18n import current_language
 from ..jobs.views import own_job_or_404
 from ..models import AuditAction, ConsentSource, Customer, CustomerMerge, DuplicateCandidate, Role
-from ..complaints import labels as complaint_labels
-from ..services import audit, cases, consent, customer_pages, customers, merges
-from ..services.complaints import category_label
-from ..services.customer_import import check_columns, import_customers_job
+from ..services.cases import labels as complaint_labels
+from ..services.platform import audit
+from ..services import cases, customers
+from ..services.customers import consent, merges
+from ..services.cases.intake import category_label
+from ..services.customers.imports import check_columns, import_customers_job
 from ..services.errors import Conflict, InvalidInput
-from ..services.jobs import create_job
+from ..services.platform.jobs import create_job
 from .forms import (CHANNEL_LABELS, CONSENT_NOTE_LABELS, PURPOSE_LABELS, ConsentForm, CustomerKeysForm,
                     ImportCustomersForm, MergeForm, NoteForm, RemovalForm, SearchForm)
 
@@ -27,10 +29,10 @@ IMPORT_JOB = "customer_import"
 def search():
     """Find customers by name, phone, email or reference."""
     form = SearchForm(request.args)
-    found = customer_pages.search_customers(form.q.data) if form.validate() else []
-    visible = [c for c in found if customer_pages.may_view(current_user, c)]
+    found = customers.search_customers(form.q.data) if form.validate() else []
+    visible = [c for c in found if customers.may_view(current_user, c)]
     return render_template("customers/search.html", form=form, customers=visible,
-                           open_reviews=len(customer_pages.open_candidates())
+                           open_reviews=len(customers.open_candidates())
                            if current_user.role.at_least(Role.SUPERVISOR) else None)
 
 
@@ -39,7 +41,7 @@ def search():
 def detail(customer_id: int):
     """One customer and everything about them, newest first; every view is audited."""
     customer = _customer(customer_id)
-    kinds = {customer_pages.EntryKind(k) for k in request.args.getlist("kind") if k in set(customer_pages.EntryKind)}
+    kinds = {customers.EntryKind(k) for k in request.args.getlist("kind") if k in set(customers.EntryKind)}
     audit.record_access(current_user, AuditAction.VIEW_CUSTOMER, [customer.id], f"/staff/customers/{customer.id}")
     return _detail_page(customer, kinds)
 
@@ -47,7 +49,7 @@ def detail(customer_id: int):
 def _detail_page(customer: Customer, kinds=frozenset(), note_form=None, consent_form=None, status=200):
     return render_template(
         "customers/detail.html", customer=customer, survivor=customers.active_customer(customer),
-        entries=customer_pages.timeline(customer, kinds or None), kinds=list(customer_pages.EntryKind),
+        entries=customers.timeline(customer, kinds or None), kinds=list(customers.EntryKind),
         chosen={k.value for k in kinds}, consent_state=consent.consent_state(customer),
         channel_labels=CHANNEL_LABELS, purpose_labels=PURPOSE_LABELS, consent_notes=CONSENT_NOTE_LABELS,
         complaint_channels=complaint_labels.CHANNEL_LABELS,
@@ -129,7 +131,7 @@ def request_removal(customer_id: int):
 @role_required(Role.SUPERVISOR)
 def review_queue():
     """Pairs of customers that may be one person, waiting for a decision."""
-    return render_template("customers/review.html", candidates=customer_pages.open_candidates())
+    return render_template("customers/review.html", candidates=customers.open_candidates())
 
 
 @bp.get("/review/<int:candidate_id>")
@@ -141,8 +143,8 @@ def review(candidate_id: int):
 
 
 def _review_page(candidate: DuplicateCandidate, form: MergeForm, status: int = 200):
-    pair = [(candidate.first, customer_pages.customer_summary(candidate.first)),
-            (candidate.second, customer_pages.customer_summary(candidate.second))]
+    pair = [(candidate.first, customers.customer_summary(candidate.first)),
+            (candidate.second, customers.customer_summary(candidate.second))]
     audit.record_access(current_user, AuditAction.VIEW_CUSTOMER, [candidate.first_id, candidate.second_id],
                         f"/staff/customers/review/{candidate.id}")
     return render_template("customers/candidate.html", candidate=candidate, pair=pair, form=form,
@@ -235,6 +237,6 @@ def audit_log():
 def _customer(customer_id: int) -> Customer:
     """:raise 404: when there is no such customer. :raise 403: when the user may not see them."""
     customer = db.get_or_404(Customer, customer_id)
-    if not customer_pages.may_view(current_user, customer):
+    if not customers.may_view(current_user, customer):
         abort(403)
     return customer

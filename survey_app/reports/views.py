@@ -14,10 +14,10 @@ from ..auth.access import role_required
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Job, Role
-from ..services import reports, surveys
+from ..services import reporting, surveys
 from ..services.errors import InvalidInput, NotFound
-from ..services.instruments import instrument_of
-from ..services.jobs import create_job
+from ..services.surveys.instruments import instrument_of
+from ..services.platform.jobs import create_job
 
 bp = Blueprint("reports", __name__)
 BOOTSTRAP_RESAMPLES = 2000
@@ -36,10 +36,10 @@ def survey_report(slug: str):
     """The index, paths, drivers and NPS of a survey for the chosen wave and segment."""
     survey = _survey(slug)
     try:
-        flt = reports.parse_filter(survey, request.args.get("wave"), _segment_args(survey))
+        flt = reporting.parse_filter(survey, request.args.get("wave"), _segment_args(survey))
     except InvalidInput as error:
         return render_template("errors/error.html", title=_("Unknown filter"), message=str(error)), 400
-    report = reports.report_of(survey, flt)
+    report = reporting.report_of(survey, flt)
     instrument = instrument_of(survey.instrument_version)
     labels = {c.id: c.name.get(current_language()) for c in instrument.constructs}
     charts = {}
@@ -67,10 +67,10 @@ def index_csv(slug: str):
     """Download the construct table (index, R², reliability) of the report as CSV."""
     survey = _survey(slug)
     try:
-        flt = reports.parse_filter(survey, request.args.get("wave"), _segment_args(survey))
+        flt = reporting.parse_filter(survey, request.args.get("wave"), _segment_args(survey))
     except InvalidInput:
         abort(400)
-    report = reports.report_of(survey, flt)
+    report = reporting.report_of(survey, flt)
     if report.fit is None:
         abort(404)
     out = io.StringIO()
@@ -91,11 +91,11 @@ def start_bootstrap(slug: str):
     """Start a bootstrap of the report's intervals in the background and show its progress."""
     survey = _survey(slug)
     try:
-        flt = reports.parse_filter(survey, request.form.get("wave"), _segment_args(survey, request.form))
+        flt = reporting.parse_filter(survey, request.form.get("wave"), _segment_args(survey, request.form))
     except InvalidInput:
         abort(400)
     record = create_job("bootstrap", created_by_id=current_user.id)
-    reports.bootstrap_report(record.id, survey.id, reports.filter_to_dict(flt), BOOTSTRAP_RESAMPLES)
+    reporting.bootstrap_report(record.id, survey.id, reporting.filter_to_dict(flt), BOOTSTRAP_RESAMPLES)
     return redirect(url_for("reports.bootstrap_result", slug=slug, job_id=record.id), code=303)
 
 

@@ -1,1 +1,1 @@
-"""Domain operations with no HTTP in them; each module holds one idea."""
+"""Domain operations with no HTTP in them, one package per part of the product (see ARCHITECTURE.md)."""

@@ -7,10 +7,10 @@ from ..form_errors import show_field_errors
 from ..i18n import current_language, use_language
 from ..models import Invitation, Survey, SurveyStatus
 from ..models.base import now_utc
-from ..services import respondent_contact, responses
+from ..services import surveys
 from ..services.errors import Conflict, InvalidInput, NotFound
-from ..services.instruments import instrument_of
-from ..services.invitations import find_invitation
+from ..services.surveys.instruments import instrument_of
+from ..services.surveys.invitations import find_invitation
 from ..services.surveys import survey_by_slug
 from .forms import ContactDetailsForm
 from .questions import build_page_form, page_values
@@ -45,11 +45,11 @@ def anonymous_contact(slug: str):
     survey = _public_survey(slug)
     response = _own_response(survey)
     form = ContactDetailsForm()
-    if not respondent_contact.may_leave_contact(response):
+    if not surveys.may_leave_contact(response):
         return redirect(url_for("respondent.anonymous_thanks", slug=slug), code=303)
     if form.validate_on_submit():
         try:
-            respondent_contact.leave_contact(response, name=form.name.data, phone=form.phone.data,
+            surveys.leave_contact(response, name=form.name.data, phone=form.phone.data,
                                              email=form.email.data)
         except InvalidInput as error:
             show_field_errors(form, error)
@@ -104,7 +104,7 @@ def _questionnaire(survey: Survey, invitation: Invitation | None, self_url: str,
     language = _language(survey)
     cookie = f"r{survey.id}"
     key = request.form.get("form_key") if request.method == "POST" else request.cookies.get(cookie)
-    response = responses.find_response(survey, form_key=key, invitation=invitation)
+    response = surveys.find_response(survey, form_key=key, invitation=invitation)
     if response is not None and response.is_submitted:
         return redirect(thanks_url, code=303)
     answers = response.answers if response else {}
@@ -112,7 +112,7 @@ def _questionnaire(survey: Survey, invitation: Invitation | None, self_url: str,
     if request.method == "GET":
         page_index = response.page if response else 0
         form = build_page_form(instrument, min(page_index, last_page), language, answers)
-        form.form_key.data = response.form_key if response else responses.new_form_key()
+        form.form_key.data = response.form_key if response else surveys.new_form_key()
         return _render_page(survey, instrument, min(page_index, last_page), form, language, self_url,
                             invitation, answers)
 
@@ -136,8 +136,8 @@ def _questionnaire(survey: Survey, invitation: Invitation | None, self_url: str,
         missing = _first_incomplete_page(instrument, {**answers, **values})
         if missing is not None:
             final, next_page = False, missing
-    response = responses.record_page(
-        survey, form_key=responses.usable_form_key(request.form.get("form_key")), values=values,
+    response = surveys.record_page(
+        survey, form_key=surveys.usable_form_key(request.form.get("form_key")), values=values,
         next_page=min(next_page, last_page), language=language, final=final, invitation=invitation,
         segments=_link_segments(survey), existing=response,
     )
@@ -240,7 +240,7 @@ def _unavailable(survey: Survey):
 def _thanks(survey: Survey, contact_form: ContactDetailsForm | None = None):
     """The thank-you page; an anonymous respondent is offered to leave contact details, once."""
     instrument = instrument_of(survey.instrument_version)
-    if contact_form is None and respondent_contact.may_leave_contact(_own_response(survey)):
+    if contact_form is None and surveys.may_leave_contact(_own_response(survey)):
         contact_form = ContactDetailsForm(formdata=None)
     return render_template("respondent/thanks.html", survey=survey, instrument=instrument,
                            language=_language(survey), contact_form=contact_form)
@@ -250,7 +250,7 @@ def _own_response(survey: Survey):
     """The response this browser gave through the anonymous link (its resume cookie says which)."""
     if "token" in (request.view_args or {}):
         return None
-    return responses.find_response(survey, form_key=request.cookies.get(f"r{survey.id}"))
+    return surveys.find_response(survey, form_key=request.cookies.get(f"r{survey.id}"))
 
 
 def _link_problem(kind: str):

@@ -11,9 +11,9 @@ from ..form_errors import show_field_errors
 from ..i18n import current_language
 from ..models import Role, Survey, SurveyStatus, Wave
 from ..models.base import now_utc
-from ..services import exports, invitations, surveys
+from ..services import reporting, surveys
 from ..services.errors import Conflict, InvalidInput, NotFound
-from ..services.instruments import available_instruments, instrument_of
+from ..services.surveys.instruments import available_instruments, instrument_of
 from .forms import ImportInvitationsForm, PublishSurveyForm, WaveForm
 from .publishing import decode_upload, spec_from_form
 
@@ -86,7 +86,7 @@ def confirm_close(slug: str):
     if survey.status is SurveyStatus.CLOSED:
         flash(_("The survey is closed already."), "info")
         return redirect(url_for("surveys.detail", slug=slug))
-    return render_template("surveys/close.html", survey=survey, counts=exports.response_counts(survey),
+    return render_template("surveys/close.html", survey=survey, counts=reporting.response_counts(survey),
                            action_form=FlaskForm())
 
 
@@ -117,7 +117,7 @@ def import_invitations(slug: str):
         return render_template("surveys/import_failed.html", survey=survey, form=form), 422
     wave = db.session.get(Wave, form.wave.data) if form.wave.data else None
     try:
-        report = invitations.import_invitations(
+        report = surveys.import_invitations(
             survey, decode_upload(form.file.data.read()), secret_key=current_app.config["SECRET_KEY"], wave=wave,
             days_valid=current_app.config["INVITATION_DAYS_VALID"], region=current_app.config["DEFAULT_PHONE_REGION"],
         )
@@ -133,7 +133,7 @@ def export_invitation_links(slug: str):
     """Download the personal links of unused invitations for the SMS, WeChat or email tool."""
     survey = _survey(slug)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    body = invitations.export_links(
+    body = surveys.export_links(
         survey, secret_key=current_app.config["SECRET_KEY"],
         link_for=lambda token: base + url_for("respondent.invited", token=token),
         optout_link_for=lambda token: base + url_for("optout.optout", token=token), actor=current_user,
@@ -146,11 +146,11 @@ def export_invitation_links(slug: str):
 def export_responses(slug: str, fmt: str):
     """Download submitted responses as CSV or XLSX; ?labels=1 adds the question texts as a row."""
     survey = _survey(slug)
-    table = exports.response_table(survey, labels=request.args.get("labels") == "1", language=current_language())
+    table = reporting.response_table(survey, labels=request.args.get("labels") == "1", language=current_language())
     if fmt == "csv":
-        return _download(exports.as_csv(table).encode("utf-8-sig"), f"{slug}-responses.csv", "text/csv")
+        return _download(reporting.as_csv(table).encode("utf-8-sig"), f"{slug}-responses.csv", "text/csv")
     if fmt == "xlsx":
-        return _download(exports.as_xlsx(table), f"{slug}-responses.xlsx",
+        return _download(reporting.as_xlsx(table), f"{slug}-responses.xlsx",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     abort(404)
 
@@ -166,7 +166,7 @@ def _survey(slug: str) -> Survey:
 def _detail_page(survey: Survey, wave_form: WaveForm) -> str:
     return render_template(
         "surveys/detail.html", survey=survey, instrument=instrument_of(survey.instrument_version),
-        counts=exports.response_counts(survey), action_form=FlaskForm(), import_form=_import_form(survey),
+        counts=reporting.response_counts(survey), action_form=FlaskForm(), import_form=_import_form(survey),
         wave_form=wave_form, public_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/"),
     )
 

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.browser
 def test_customer_answers_on_a_phone_without_javascript(live_app, live_server, browser, tmp_path):
     with live_app.app_context():
         make_survey("demo", segment_fields={"store": ["north"]})
-        from survey_app.services.instruments import instrument_of
-        from survey_app.services.surveys import survey_by_slug
+        from survey_app.services.surveys.instruments import instrument_of
+        from survey_app.services.surveys.publishing import survey_by_slug
 
         instrument = instrument_of(survey_by_slug("demo").instrument_version)
     context = browser.new_context(viewport={"width": 320, "height": 640}, java_script_enabled=False,

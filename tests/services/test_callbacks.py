@@ -8,11 +8,12 @@ from survey_app.extensions import db
 from survey_app.models import (ActorKind, Callback, CallbackDraw, CallbackStatus, CaseEvent, ConsentSource, Contact,
                                ContactChannel, ContactPurpose, EventKind, Job, JobStatus)
 from survey_app.models.base import now_utc
-from survey_app.services import callbacks, cases, consent
-from survey_app.services.customers import request_removal
+from survey_app.services.customers import callbacks, consent
+from survey_app.services import cases
+from survey_app.services.customers.matching import request_removal
 from survey_app.services.errors import Conflict, InvalidInput
-from survey_app.services.jobs import create_job
-from survey_app.services.merges import merge_customers
+from survey_app.services.platform.jobs import create_job
+from survey_app.services.customers.merges import merge_customers
 from tests.factories import make_complaint, make_user
 
 MARCH = datetime(2026, 3, 15, 4, tzinfo=timezone.utc)

@@ -11,7 +11,8 @@ from survey_app.extensions import db
 from survey_app.models import ActorKind, CaseEvent, CaseState, Remedy, StaffUser, Team
 from survey_app.models.base import now_utc
 from survey_app.services import cases
-from survey_app.services.cases import CUSTOMER_ACTOR, SYSTEM_ACTOR, Actor
+from survey_app.services.cases import workflow
+from survey_app.services.cases.workflow import CUSTOMER_ACTOR, SYSTEM_ACTOR, Actor
 from survey_app.services.errors import Conflict, InvalidInput
 from tests.factories import make_complaint, make_user, put_case_in
 
@@ -104,7 +105,7 @@ def test_every_state_and_role_for_event(app, people, event):
         for role in ROLES:
             expected = role in ALLOWED[event].get(state, set())
             try:
-                record = cases.apply(case, event, actor_for(role, people), expected_version=case.version,
+                record = workflow.apply(case, event, actor_for(role, people), expected_version=case.version,
                                      fields=fields, now=now_utc())
                 outcome = record.to_state is TARGET[event]
             except Conflict:
@@ -342,7 +343,7 @@ def test_a_bad_amount_is_named_as_an_amount(app):
     from flask_babel import force_locale
 
     from survey_app.models import CaseState
-    from survey_app.services.cases import Actor, transition
+    from survey_app.services.cases.workflow import Actor, transition
     from survey_app.services.errors import InvalidInput
     from tests.factories import make_complaint, make_user, put_case_in
 

@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import CaseState, Channel, Complaint, ConsentSource, ContactChannel, ContactPurpose, Invitation
 from survey_app.models.base import now_utc
-from survey_app.services import cases, complaints, consent, responses
-from survey_app.services.cases import CUSTOMER_ACTOR, Actor
-from survey_app.services.customers import ContactKeys, resolve_customer
-from survey_app.services.invitations import find_invitation, issue_invitation
+from survey_app.services import cases, surveys
+from survey_app.services.customers import consent
+from survey_app.services.cases.workflow import CUSTOMER_ACTOR, Actor
+from survey_app.services.customers.matching import ContactKeys, resolve_customer
+from survey_app.services.surveys.invitations import find_invitation, issue_invitation
 from tests.factories import make_complaint, make_survey, make_user, put_case_in
 
 
@@ -27,7 +28,7 @@ def answer(app, survey, values, *, invited=True):
         customer, _ = resolve_customer(ContactKeys.parse("13800138000", "li@example.com"), "Li")
         invitation = issue_invitation(survey, None, customer.id, {}, app.config["SECRET_KEY"], now_utc(), 30)
         db.session.commit()
-    return responses.record_page(survey, form_key=responses.new_form_key(), values=values, next_page=0,
+    return surveys.record_page(survey, form_key=surveys.new_form_key(), values=values, next_page=0,
                                  language="en", final=True, invitation=invitation, existing=None)
 
 
@@ -48,7 +49,7 @@ def test_low_score_opens_one_follow_up_case(app, values, opens):
     if opens:
         assert found[0].response_id == response.id and "Queue too long" in found[0].description
         assert found[0].case.state is CaseState.RECEIVED
-        assert complaints.open_follow_up(response) is None  # one case per response, however often asked
+        assert cases.open_follow_up(response) is None  # one case per response, however often asked
         assert len(follow_ups()) == 1
 
 
@@ -85,7 +86,7 @@ def test_closing_invites_to_the_handling_survey_once(app):
     cases.transition(case, "accept", CUSTOMER_ACTOR, expected_version=case.version)
     invitation = case.handling_invitation
     assert invitation.survey.slug == "complaint-handling" and invitation.customer_id == case.complaint.customer_id
-    url = complaints.handling_survey_url(case)
+    url = cases.handling_survey_url(case)
     assert find_invitation(url.rsplit("/", 1)[1]).id == invitation.id
     boss = Actor.staff(make_user("boss", "supervisor"))
     for event, fields in [("reopen", {"message": "again"}), ("escalate", {"reason": "unhappy"}),

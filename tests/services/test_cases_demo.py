@@ -5,7 +5,7 @@ from flask_babel import force_locale
 from survey_app.extensions import db
 from survey_app.models import Case, CaseEvent, CaseState
 from survey_app.services import cases
-from survey_app.services.demo import DEMO_USERS, create_demo_complaints
+from survey_app.demo import DEMO_USERS, create_demo_complaints
 from tests.factories import make_user
 
 
@@ -25,7 +25,7 @@ def test_demo_complaints_cover_every_state(app):
 
 
 def test_demo_cases_keep_their_states_when_the_worker_checks_the_sla(app):
-    from survey_app.jobs import schedule
+    from survey_app.services.cases import operations as schedule
 
     for username, role, _password in DEMO_USERS:
         make_user(username, role, team="front-line" if role == "agent" else None)
@@ -37,8 +37,8 @@ def test_demo_cases_keep_their_states_when_the_worker_checks_the_sla(app):
 
 def test_demo_has_a_callback_draw_with_outcomes(app):
     from survey_app.models import Callback, CallbackDraw, CallbackStatus
-    from survey_app.services import callbacks
-    from survey_app.services.demo import create_demo_callbacks
+    from survey_app.services.customers import callbacks
+    from survey_app.demo import create_demo_callbacks
 
     for username, role, _password in DEMO_USERS:
         make_user(username, role, team="front-line" if role == "agent" else None)

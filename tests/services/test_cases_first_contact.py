@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import CaseState, Channel, Complaint, Invitation
 from survey_app.models.base import now_utc
-from survey_app.services import cases, first_contact, users
-from survey_app.services.cases import Actor
-from survey_app.services.complaints import ComplaintInput
+from survey_app.services import cases
+from survey_app.services.cases import first_contact
+from survey_app.services.platform import users
+from survey_app.services.cases.workflow import Actor
+from survey_app.services.cases.intake import ComplaintInput
 from survey_app.services.errors import Conflict, InvalidInput
 from tests.factories import make_complaint, make_user
 

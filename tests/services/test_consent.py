@@ -5,9 +5,9 @@ import pytest
 
 from survey_app.extensions import db
 from survey_app.models import ContactChannel, ContactPurpose, ConsentSource
-from survey_app.services import consent
-from survey_app.services.consent import ContactReason, may_contact
-from survey_app.services.customers import ContactKeys, request_removal, resolve_customer
+from survey_app.services.customers import consent
+from survey_app.services.customers.consent import ContactReason, may_contact
+from survey_app.services.customers.matching import ContactKeys, request_removal, resolve_customer
 
 TODAY = date(2026, 6, 15)
 

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import (Customer, CustomerEvent, CustomerEventKind, DuplicateCandidate, DuplicateReason,
                                DuplicateStatus)
-from survey_app.services.customers import (ContactKeys, CustomerValues, edit_keys, find_by_keys, name_key,
+from survey_app.services.customers.matching import (ContactKeys, CustomerValues, edit_keys, find_by_keys, name_key,
                                            normalise_email, normalise_phone, request_removal, resolve_customer)
 from survey_app.services.errors import Conflict, InvalidInput
-from survey_app.services.merges import merge_customers
+from survey_app.services.customers.merges import merge_customers
 
 
 def count(model) -> int:

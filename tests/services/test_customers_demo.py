@@ -3,10 +3,10 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import Customer, CustomerMerge, Response
-from survey_app.services import consent
-from survey_app.services.customer_pages import open_candidates
-from survey_app.services.demo import create_demo
-from survey_app.services.merges import undo_merge
+from survey_app.services.customers import consent
+from survey_app.services.customers.timeline import open_candidates
+from survey_app.demo import create_demo
+from survey_app.services.customers.merges import undo_merge
 
 
 def test_demo_customers_show_every_part_of_the_customer_database(app):

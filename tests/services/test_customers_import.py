@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import Customer, DuplicateCandidate
-from survey_app.services import customer_import
-from survey_app.services.customer_import import import_customers
+from survey_app.services.customers import imports as customer_import
+from survey_app.services.customers.imports import import_customers
 from survey_app.services.errors import InvalidInput
 
 CSV = """Name,Phone,Email,Reference,Tier,Annual_Spend,First_Purchase_On,Purchase_Count

@@ -8,12 +8,12 @@ from survey_app.models import (ContactChannel, ContactPurpose, ConsentSource, Cu
                                CustomerEventKind, CustomerMerge, DuplicateCandidate, DuplicateStatus, Invitation,
                                Response)
 from survey_app.models.base import now_utc
-from survey_app.services import consent
-from survey_app.services.customers import ContactKeys, find_by_keys, resolve_customer
+from survey_app.services.customers import consent
+from survey_app.services.customers.matching import ContactKeys, find_by_keys, resolve_customer
 from survey_app.services.errors import Conflict
-from survey_app.services.invitations import issue_invitation
-from survey_app.services.merges import customer_references, merge_customers, undo_merge
-from survey_app.services.responses import new_form_key
+from survey_app.services.surveys.invitations import issue_invitation
+from survey_app.services.customers.merges import customer_references, merge_customers, undo_merge
+from survey_app.services.surveys.responses import new_form_key
 from tests.factories import make_survey
 
 TABLES = ("response", "invitation", "consent_record", "contact", "customer_event")
@@ -157,7 +157,7 @@ def test_undo_keeps_rows_a_later_merge_brought_to_the_survivor(pair, staff):
 
 
 def test_undo_sends_back_an_invitation_imported_with_the_absorbed_customers_email(pair, staff):
-    from survey_app.services.invitations import import_invitations
+    from survey_app.services.surveys.invitations import import_invitations
 
     survey, survivor, absorbed, _extra, _candidate = pair
     survivor_id, absorbed_id = survivor.id, absorbed.id

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import ActorKind, Callback, CaseEvent, Contact, EventKind
 from survey_app.models.base import now_utc
-from survey_app.services import callbacks
-from survey_app.services.merges import customer_references, merge_customers, undo_merge
+from survey_app.services.customers import callbacks
+from survey_app.services.customers.merges import customer_references, merge_customers, undo_merge
 from tests.factories import make_complaint
 
 

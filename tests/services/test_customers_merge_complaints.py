@@ -8,9 +8,9 @@ from survey_app.extensions import db
 from survey_app.models import CaseState
 from survey_app.models.base import now_utc
 from survey_app.services import cases
-from survey_app.services.cases import Actor
-from survey_app.services.complaints import Photo
-from survey_app.services.merges import customer_references, merge_customers, undo_merge
+from survey_app.services.cases.workflow import Actor
+from survey_app.services.cases.intake import Photo
+from survey_app.services.customers.merges import customer_references, merge_customers, undo_merge
 from tests.factories import make_complaint, put_case_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -2,7 +2,7 @@
 import numpy as np
 
 from instruments import load_builtin
-from survey_app.services.demo import ACSI_TRUE_PATHS, simulate_answers
+from survey_app.demo import ACSI_TRUE_PATHS, simulate_answers
 
 
 def test_simulated_answers_follow_the_paths():
@@ -38,8 +38,8 @@ def test_demo_survey_has_two_waves_and_three_stores(app):
 
     from survey_app.extensions import db
     from survey_app.models import Response, ResponseSegment
-    from survey_app.services.demo import STORES, create_demo
-    from survey_app.services.surveys import survey_by_slug
+    from survey_app.demo import STORES, create_demo
+    from survey_app.services.surveys.publishing import survey_by_slug
 
     create_demo()
     survey = survey_by_slug("demo")

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from huey.consumer import Consumer
 
 from survey_app.extensions import db, huey
-from survey_app.jobs.queue import job, set_worker_app
+from survey_app.services.platform.jobs import job, set_worker_app
 from survey_app.models import Job, JobStatus
 from survey_app.services.errors import InvalidInput
-from survey_app.services.jobs import create_job, run_job
+from survey_app.services.platform.jobs import create_job, run_job
 
 
 @job
@@ -102,7 +102,7 @@ def test_job_page_shows_progress_and_needs_login(client, staff, auth):
 def test_worker_escalates_sla_breaches_on_its_schedule(app):
     from freezegun import freeze_time
 
-    from survey_app.jobs import schedule
+    from survey_app.services.cases import operations as schedule
     from survey_app.models.complaint import CaseState
     from tests.factories import make_complaint
 

@@ -6,12 +6,13 @@ from survey_app import create_app
 from survey_app.config import TestConfig
 from survey_app.extensions import db
 from survey_app.models import Complaint, Customer, Response, ResponseStatus
-from survey_app.services import merges, reports
-from survey_app.services.datasets import ResponseFilter, data_version
-from survey_app.services.demo import create_demo
-from survey_app.services.report_cache import fetch, report_key
-from survey_app.services.responses import new_form_key, record_page
-from survey_app.services.surveys import survey_by_slug
+from survey_app.services.customers import merges
+from survey_app.services.reporting import reports
+from survey_app.services.reporting.datasets import ResponseFilter, data_version
+from survey_app.demo import create_demo
+from survey_app.services.reporting.cache import fetch, report_key
+from survey_app.services.surveys.responses import new_form_key, record_page
+from survey_app.services.surveys.publishing import survey_by_slug
 from tests.spies import count_calls
 
 

@@ -5,10 +5,11 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import Channel, Complaint, ConsentRecord, ContactPurpose, Customer
-from survey_app.services import consent, respondent_contact, responses
-from survey_app.services.customers import ContactKeys, resolve_customer
+from survey_app.services.customers import consent
+from survey_app.services import surveys
+from survey_app.services.customers.matching import ContactKeys, resolve_customer
 from survey_app.services.errors import Conflict, InvalidInput
-from survey_app.services.merges import merge_customers, undo_merge
+from survey_app.services.customers.merges import merge_customers, undo_merge
 from tests.factories import make_survey
 
 
@@ -19,7 +20,7 @@ def request_context(app):
 
 
 def anonymous_answer(survey, values):
-    return responses.record_page(survey, form_key=responses.new_form_key(), values=values, next_page=0,
+    return surveys.record_page(survey, form_key=surveys.new_form_key(), values=values, next_page=0,
                                  language="en", final=True, invitation=None, existing=None)
 
 
@@ -28,23 +29,23 @@ def test_details_join_the_known_customer_and_open_the_follow_up(app):
     db.session.commit()
     survey = make_survey("pulse", "nps-pulse")
     response = anonymous_answer(survey, {"nps": 2, "csat": 1, "reason": "Nobody answered the phone"})
-    assert respondent_contact.may_leave_contact(response)
-    customer = respondent_contact.leave_contact(response, name="Li Lei", phone="138 0013 8000", email="LI@example.com")
+    assert surveys.may_leave_contact(response)
+    customer = surveys.leave_contact(response, name="Li Lei", phone="138 0013 8000", email="LI@example.com")
     assert customer.id == known.id and response.customer_id == known.id and customer.email == "li@example.com"
     granted = db.session.scalars(sa.select(ConsentRecord.channel).where(
         ConsentRecord.customer_id == known.id, ConsentRecord.purpose == ContactPurpose.FOLLOW_UP)).all()
     assert sorted(granted) == ["email", "phone", "sms"]
     [follow_up] = db.session.scalars(sa.select(Complaint).where(Complaint.channel == Channel.SURVEY)).all()
     assert follow_up.response_id == response.id and "Nobody answered the phone" in follow_up.description
-    assert not respondent_contact.may_leave_contact(response)
+    assert not surveys.may_leave_contact(response)
     with pytest.raises(Conflict):
-        respondent_contact.leave_contact(response, name=None, phone="13900139000", email=None)
+        surveys.leave_contact(response, name=None, phone="13900139000", email=None)
 
 
 def test_a_satisfied_stranger_becomes_a_customer_without_a_case(app):
     survey = make_survey("pulse", "nps-pulse")
     response = anonymous_answer(survey, {"nps": 10, "csat": 5})
-    customer = respondent_contact.leave_contact(response, name="", phone=None, email="wang@example.com")
+    customer = surveys.leave_contact(response, name="", phone=None, email="wang@example.com")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Customer)) == 1
     assert customer.email == "wang@example.com" and consent.may_contact(customer, "email", "follow_up").allowed
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
@@ -54,10 +55,10 @@ def test_bad_details_are_named_and_nothing_is_stored(app):
     survey = make_survey("pulse", "nps-pulse")
     response = anonymous_answer(survey, {"nps": 3, "csat": 2})
     with pytest.raises(InvalidInput) as refused:
-        respondent_contact.leave_contact(response, name="Li", phone="12", email="nobody")
+        surveys.leave_contact(response, name="Li", phone="12", email="nobody")
     assert set(refused.value.field_errors) == {"phone", "email"}
     with pytest.raises(InvalidInput) as refused:
-        respondent_contact.leave_contact(response, name="Li", phone=" ", email="")
+        surveys.leave_contact(response, name="Li", phone=" ", email="")
     assert set(refused.value.field_errors) == {"phone"}
     db.session.expire_all()
     assert response.customer_id is None and db.session.scalar(sa.select(sa.func.count()).select_from(Customer)) == 0
@@ -65,11 +66,11 @@ def test_bad_details_are_named_and_nothing_is_stored(app):
 
 def test_a_draft_takes_no_details(app):
     survey = make_survey("shop")
-    draft = responses.record_page(survey, form_key=responses.new_form_key(), values={}, next_page=1, language="en",
+    draft = surveys.record_page(survey, form_key=surveys.new_form_key(), values={}, next_page=1, language="en",
                                   final=False, invitation=None, existing=None)
-    assert not respondent_contact.may_leave_contact(draft)
+    assert not surveys.may_leave_contact(draft)
     with pytest.raises(Conflict):
-        respondent_contact.leave_contact(draft, name=None, phone="13800138000", email=None)
+        surveys.leave_contact(draft, name=None, phone="13800138000", email=None)
 
 
 def test_details_given_with_an_absorbed_customers_email_go_back_on_undo(app, staff):
@@ -78,7 +79,7 @@ def test_details_given_with_an_absorbed_customers_email_go_back_on_undo(app, sta
     db.session.commit()
     merge = merge_customers(survivor, absorbed, actor=staff["supervisor"])
     response = anonymous_answer(make_survey("pulse", "nps-pulse"), {"nps": 9, "csat": 5})
-    respondent_contact.leave_contact(response, name=None, phone=None, email="li@example.com")
+    surveys.leave_contact(response, name=None, phone=None, email="li@example.com")
     assert response.customer_id == survivor.id
     undo_merge(merge, actor=staff["admin"])
     db.session.expire_all()

@@ -9,9 +9,10 @@ from freezegun import freeze_time
 
 from survey_app.extensions import db
 from survey_app.models import CalendarDay, CaseEvent, CaseState, EventKind, Severity, SlaPolicy
-from survey_app.services import cases, sla
-from survey_app.services.cases import CUSTOMER_ACTOR, Actor
-from survey_app.services.sla import BusinessCalendar, ClockState
+from survey_app.services import cases
+from survey_app.services.cases import sla
+from survey_app.services.cases.workflow import CUSTOMER_ACTOR, Actor
+from survey_app.services.cases.sla import BusinessCalendar, ClockState
 from tests.factories import make_complaint, make_user, put_case_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

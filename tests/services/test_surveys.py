@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from survey_app.services.errors import InvalidInput
-from survey_app.services.surveys import SurveySpec, add_wave, publish_survey, spec_errors
+from survey_app.services.surveys.publishing import SurveySpec, add_wave, publish_survey, spec_errors
 from tests.factories import make_instrument_version, make_survey
 
 

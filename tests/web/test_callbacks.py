@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import ActorKind, Callback, CallbackDraw, CallbackStatus, CaseEvent, EventKind, Job
-from survey_app.services import callbacks, consent
-from survey_app.services.jobs import create_job
+from survey_app.services.customers import callbacks, consent
+from survey_app.services.platform.jobs import create_job
 from tests.factories import make_complaint
 
 ROLES = ["agent", "supervisor", "manager", "admin"]

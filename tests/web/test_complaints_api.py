@@ -5,7 +5,7 @@ from freezegun import freeze_time
 
 from survey_app.extensions import db
 from survey_app.models import CaseState, Channel, Complaint, StaffUser
-from survey_app.services.api_tokens import create_token
+from survey_app.services.platform.api_tokens import create_token
 from tests.factories import make_complaint, make_user
 
 BODY = {"category": "delivery_installation", "description": "Fridge delivered damaged", "phone": "13800138000",

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Attachment, CaseState, Complaint
 from survey_app.services import cases
-from survey_app.services.cases import Actor
+from survey_app.services.cases.workflow import Actor
 from tests.factories import make_user, put_case_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -77,7 +77,7 @@ def test_filing_gives_reference_link_and_email(client, mailbox):
     assert "".join(sent["List-Unsubscribe"].split()) == f"<{optout}>" and sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     path = optout.split("5000", 1)[1]
     assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
-    from survey_app.services import consent
+    from survey_app.services.customers import consent
     assert not consent.may_contact(complaint.customer, "email", "survey").allowed
 
 
@@ -170,8 +170,8 @@ def test_posts_need_the_csrf_token(app, client):
 
 def test_invited_respondent_complains_without_retyping_contact_details(client, app):
     from survey_app.models.base import now_utc
-    from survey_app.services.customers import ContactKeys, resolve_customer
-    from survey_app.services.invitations import issue_invitation, token_for
+    from survey_app.services.customers.matching import ContactKeys, resolve_customer
+    from survey_app.services.surveys.invitations import issue_invitation, token_for
     from tests.factories import make_survey
 
     survey = make_survey("shop")

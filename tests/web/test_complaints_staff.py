@@ -153,7 +153,7 @@ def test_staff_enter_a_phone_complaint(client, staff, auth):
 
 
 def test_agent_finds_the_caller_by_phone_in_one_field(client, staff, auth):
-    from survey_app.services.customers import ContactKeys, resolve_customer
+    from survey_app.services.customers.matching import ContactKeys, resolve_customer
 
     customer, _ = resolve_customer(ContactKeys.parse("13800138000", "wang@example.com", region="CN"), "Wang Fang")
     db.session.commit()
@@ -250,7 +250,7 @@ def test_a_complaint_received_on_wechat_is_entered_as_such(client, staff, auth):
 
 
 def test_a_known_caller_stays_named_while_the_agent_corrects_the_entry(client, staff, auth):
-    from survey_app.services.customers import ContactKeys, resolve_customer
+    from survey_app.services.customers.matching import ContactKeys, resolve_customer
 
     resolve_customer(ContactKeys.parse("13800138000", region="CN"), "Wang Fang")
     db.session.commit()

@@ -10,11 +10,11 @@ from survey_app.extensions import db, huey
 from survey_app.models import (AuditAction, AuditEntry, ConsentRecord, Customer, CustomerMerge, DuplicateCandidate,
                                DuplicateStatus, Job, JobStatus, Response, ResponseStatus, Team)
 from survey_app.models.base import now_utc
-from survey_app.services import customer_import
-from survey_app.services.customers import ContactKeys, resolve_customer
-from survey_app.services.invitations import issue_invitation
-from survey_app.services.jobs import create_job
-from survey_app.services.responses import new_form_key
+from survey_app.services.customers import imports as customer_import
+from survey_app.services.customers.matching import ContactKeys, resolve_customer
+from survey_app.services.surveys.invitations import issue_invitation
+from survey_app.services.platform.jobs import create_job
+from survey_app.services.surveys.responses import new_form_key
 from tests.factories import make_complaint, make_survey, make_user
 
 
@@ -115,7 +115,7 @@ def test_customer_page_shows_answers_and_timeline_and_is_audited(client, staff, 
 
 def test_customer_page_shows_complaints_with_every_case_event_beside_survey_answers(client, staff, auth, app):
     from survey_app.services import cases
-    from survey_app.services.cases import Actor
+    from survey_app.services.cases.workflow import Actor
     from tests.factories import make_complaint
 
     with app.test_request_context():

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import Customer, DuplicateCandidate
-from survey_app.services.api_tokens import create_token
+from survey_app.services.platform.api_tokens import create_token
 from tests.factories import make_user
 
 

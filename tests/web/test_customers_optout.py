@@ -13,9 +13,10 @@ from survey_app.extensions import db
 from survey_app.models import (ActorKind, AuditAction, AuditEntry, Callback, CallbackDraw, CaseEvent, CaseState,
                                Complaint, ConsentRecord, ConsentSource, Contact, EventKind, StaffUser, Survey)
 from survey_app.models.base import now_utc
-from survey_app.services import cases, consent, responses
-from survey_app.services.customers import ContactKeys, request_removal, resolve_customer
-from survey_app.services.invitations import issue_invitation
+from survey_app.services import cases, surveys
+from survey_app.services.customers import consent
+from survey_app.services.customers.matching import ContactKeys, request_removal, resolve_customer
+from survey_app.services.surveys.invitations import issue_invitation
 from tests.factories import make_complaint, make_survey, put_case_in
 
 
@@ -171,7 +172,7 @@ def follow_up_case_from_low_score(client, survey, customer) -> bool:
     invitation = issue_invitation(pulse, None, customer.id, {}, "x", now_utc(), 30)
     db.session.commit()
     with client.application.test_request_context(headers={"Accept-Language": "en"}):
-        response = responses.record_page(pulse, form_key=responses.new_form_key(), values={"nps": 1, "csat": 1},
+        response = surveys.record_page(pulse, form_key=surveys.new_form_key(), values={"nps": 1, "csat": 1},
                                          next_page=0, language="en", final=True, invitation=invitation,
                                          existing=None)
     return db.session.scalar(sa.select(Complaint.id).where(Complaint.response_id == response.id)) is not None

@@ -62,7 +62,7 @@ def test_same_file_twice_issues_nothing_new(client, staff, auth):
 
 
 def test_invitation_allows_one_response_then_shows_thanks(client, staff, auth):
-    from survey_app.services.instruments import instrument_of
+    from survey_app.services.surveys.instruments import instrument_of
 
     survey = make_survey("shop", segment_fields={"store": ["north", "south"]})
     auth.login()

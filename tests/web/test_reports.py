@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import Job, JobStatus
-from survey_app.services.demo import create_demo
+from survey_app.demo import create_demo
 from tests.spies import count_calls
 
 
@@ -20,9 +20,9 @@ def test_report_shows_index_and_recovers_the_population_paths(client, auth, demo
     assert reply.status_code == 200
     assert "Responses in this selection: <strong>300</strong>" in html
     assert "Perceived quality" in html and "plotly.min.js" in html
-    from survey_app.services.datasets import ResponseFilter
-    from survey_app.services.reports import build_report
-    from survey_app.services.surveys import survey_by_slug
+    from survey_app.services.reporting.datasets import ResponseFilter
+    from survey_app.services.reporting.reports import build_report
+    from survey_app.services.surveys.publishing import survey_by_slug
 
     fit = build_report(survey_by_slug("demo"), ResponseFilter()).fit
     # The demo population has quality -> value 0.60 and satisfaction -> loyalty 0.55.
@@ -32,7 +32,7 @@ def test_report_shows_index_and_recovers_the_population_paths(client, auth, demo
 
 
 def test_report_filters_by_wave_and_store(client, auth, demo):
-    from survey_app.services.surveys import survey_by_slug
+    from survey_app.services.surveys.publishing import survey_by_slug
 
     auth.login("manager")
     wave = survey_by_slug("demo").waves[0]
@@ -77,7 +77,7 @@ def test_reports_need_manager_role(client, auth, demo, role, status):
 @pytest.fixture
 def fits(monkeypatch):
     """Each call of the report's fit function (the real one runs)."""
-    from survey_app.services import reports
+    from survey_app.services.reporting import reports
 
     return count_calls(monkeypatch, reports, "fit_model")
 
@@ -97,8 +97,8 @@ def test_report_page_and_csv_share_one_fit(client, auth, demo, fits):
 
 def test_report_refits_after_a_new_response(client, auth, demo, fits):
     from survey_app.models import Response
-    from survey_app.services.responses import new_form_key, record_page
-    from survey_app.services.surveys import survey_by_slug
+    from survey_app.services.surveys.responses import new_form_key, record_page
+    from survey_app.services.surveys.publishing import survey_by_slug
 
     auth.login("manager")
     assert _n(client.get("/staff/reports/demo", headers={"Accept-Language": "en"}).get_data(as_text=True)) == 300
@@ -113,7 +113,7 @@ def test_report_refits_after_a_new_response(client, auth, demo, fits):
 
 
 def test_report_filters_do_not_share_a_result(client, auth, demo, fits):
-    from survey_app.services.surveys import survey_by_slug
+    from survey_app.services.surveys.publishing import survey_by_slug
 
     auth.login("manager")
     first, second = (w.id for w in survey_by_slug("demo").waves)
@@ -124,8 +124,8 @@ def test_report_filters_do_not_share_a_result(client, auth, demo, fits):
 
 
 def test_cached_report_speaks_each_readers_language(client, auth, app, staff, monkeypatch):
-    from survey_app.services import reports
-    from survey_app.services.surveys import survey_by_slug
+    from survey_app.services.reporting import reports
+    from survey_app.services.surveys.publishing import survey_by_slug
 
     loads = count_calls(monkeypatch, reports, "load_dataset")
     create_demo(responses=40)
@@ -139,8 +139,8 @@ def test_cached_report_speaks_each_readers_language(client, auth, app, staff, mo
 
 
 def test_bootstrap_uses_the_cached_fit_and_records_its_data_version(client, auth, demo, fits):
-    from survey_app.services.datasets import data_version
-    from survey_app.services.surveys import survey_by_slug
+    from survey_app.services.reporting.datasets import data_version
+    from survey_app.services.surveys.publishing import survey_by_slug
 
     auth.login("manager")
     client.get("/staff/reports/demo")

@@ -52,7 +52,7 @@ def survey(app):
 
 @pytest.fixture
 def instrument(survey):
-    from survey_app.services.instruments import instrument_of
+    from survey_app.services.surveys.instruments import instrument_of
 
     return instrument_of(survey.instrument_version)
 
@@ -153,7 +153,7 @@ def test_dont_know_is_stored_as_null(client, survey, instrument):
 @pytest.mark.parametrize("status, code", [("paused", 503), ("closed", 410)])
 def test_paused_or_closed_survey_shows_polite_page(client, survey, status, code):
     from survey_app.models import SurveyStatus
-    from survey_app.services.surveys import change_status
+    from survey_app.services.surveys.publishing import change_status
 
     change_status(survey, SurveyStatus(status))
     reply = client.get("/s/shop", headers={"Accept-Language": "en"})

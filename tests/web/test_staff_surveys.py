@@ -166,7 +166,7 @@ def test_closing_asks_for_confirmation_first(client, staff, auth):
 
 
 def test_exports_have_one_row_per_response_and_item_columns(client, staff, auth):
-    from survey_app.services.instruments import instrument_of
+    from survey_app.services.surveys.instruments import instrument_of
 
     survey = make_survey("shop", segment_fields={"store": ["north"]})
     instrument = instrument_of(survey.instrument_version)

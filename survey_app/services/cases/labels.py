@@ -1,0 +1,122 @@
+"""The complaint workflow's codes in words, in one place for forms, pages, emails and exports:
+categories, states, events, what the customer is told, severities, remedies, resolutions,
+channels, who acted, SLA states and what an event changed."""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ...models import ActorKind, CaseState, Channel, Remedy, Severity
+from .sla import ClockState
+
+S = CaseState
+
+CATEGORY_LABELS = {
+    "product": _l("Product quality"),
+    "service_attitude": _l("Staff attitude"),
+    "service_quality": _l("Service quality (waiting, errors)"),
+    "delivery_installation": _l("Delivery, installation or repair"),
+    "incident": _l("Incident or emergency"),
+    "other": _l("Other"),
+}
+
+
+def category_label(code: str) -> str:
+    return str(CATEGORY_LABELS.get(code, code))
+
+
+CUSTOMER_STATUS = {
+    CaseState.RECEIVED: _l("We have received your complaint."),
+    CaseState.ASSESSING: _l("We are looking at your complaint."),
+    CaseState.INVESTIGATING: _l("We are finding out what happened."),
+    CaseState.WAITING_CUSTOMER: _l("We need some information from you: please answer below."),
+    CaseState.WAITING_INTERNAL: _l("We are checking with a colleague."),
+    CaseState.PENDING_APPROVAL: _l("Our proposed solution is being approved."),
+    CaseState.RESPONDED: _l("We have answered. Please tell us whether you accept our answer."),
+    CaseState.ESCALATED: _l("A supervisor is now handling your complaint."),
+    CaseState.CLOSED_ACCEPTED: _l("Closed: you accepted our answer. Thank you."),
+    CaseState.CLOSED_UNRESOLVED: _l("Closed without agreement. The options still open to you are below."),
+    CaseState.WITHDRAWN: _l("Withdrawn."),
+    CaseState.MERGED: _l("Joined with another of your complaints about the same matter."),
+    CaseState.NOT_A_COMPLAINT: _l("We did not treat this as a complaint; the reason is below."),
+}
+
+
+def state_label(state: CaseState) -> str:
+    """The state in plain words, as staff and customers read it."""
+    return {
+        S.RECEIVED: _("received"), S.ASSESSING: _("being assessed"), S.INVESTIGATING: _("being investigated"),
+        S.WAITING_CUSTOMER: _("waiting for the customer"),
+        S.WAITING_INTERNAL: _("waiting for a colleague"), S.PENDING_APPROVAL: _("waiting for approval"),
+        S.RESPONDED: _("answered"), S.ESCALATED: _("escalated"), S.CLOSED_ACCEPTED: _("closed, accepted"),
+        S.CLOSED_UNRESOLVED: _("closed, unresolved"), S.WITHDRAWN: _("withdrawn"), S.MERGED: _("merged"),
+        S.NOT_A_COMPLAINT: _("not a complaint"),
+    }[state]
+
+
+def event_label(event: str) -> str:
+    return {
+        "acknowledge": _("Acknowledge"), "investigate": _("Investigate"), "reject": _("Not a complaint"),
+        "ask_customer": _("Ask the customer"), "customer_replied": _("Customer replied"),
+        "wait_internal": _("Wait for a colleague"), "resume": _("Resume"), "request_approval": _("Ask for approval"),
+        "approve": _("Approve"), "decline": _("Decline"), "respond": _("Send the response"),
+        "accept": _("Accepted"), "contest": _("Contested"), "escalate": _("Escalate"), "take_over": _("Take over"),
+        "close_unresolved": _("Close unresolved"), "withdraw": _("Withdraw"), "reopen": _("Reopen"),
+        "merge": _("Merge"), "receive": _("Received"), "reassign": _("Reassigned"),
+        "merged_in": _("Another case merged into this one"), "settle": _("Settled at first contact"),
+    }.get(event, event)
+
+
+SEVERITY_LABELS = {
+    Severity.LOW: _l("low"), Severity.NORMAL: _l("normal"), Severity.HIGH: _l("high"), Severity.CRITICAL: _l("critical"),
+}
+# Labels of the default resolution codes; a code added in configuration shows as written.
+RESOLUTION_LABELS = {
+    "upheld": _l("Upheld"), "partly_upheld": _l("Partly upheld"), "not_upheld": _l("Not upheld"),
+    "goodwill_gesture": _l("Goodwill gesture"), "referred": _l("Referred elsewhere"),
+}
+REMEDY_LABELS = {
+    Remedy.APOLOGY: _l("Apology"), Remedy.EXPLANATION: _l("Explanation"), Remedy.REPAIR: _l("Repair"),
+    Remedy.REPLACEMENT: _l("Replacement"), Remedy.REFUND: _l("Refund"), Remedy.GOODWILL: _l("Goodwill payment"),
+}
+CHANNEL_LABELS = {
+    Channel.WEB: _l("web form"), Channel.PHONE: _l("phone"), Channel.LETTER: _l("letter"),
+    Channel.VISIT: _l("visit in person"), Channel.EMAIL: _l("email"), Channel.WECHAT: _l("WeChat"),
+    Channel.API: _l("API"),
+    Channel.SURVEY: _l("survey follow-up"),
+}
+ACTOR_LABELS = {ActorKind.STAFF: _l("staff"), ActorKind.CUSTOMER: _l("customer"), ActorKind.SYSTEM: _l("system")}
+SLA_LABELS = {
+    ClockState.OK: _l("on time"), ClockState.WARNING: _l("warning"), ClockState.BREACHED: _l("breached"),
+    ClockState.PAUSED: _l("paused"), ClockState.MET: _l("met"), ClockState.MET_LATE: _l("met late"),
+}
+FIELD_LABELS = {
+    "category": _l("Category"), "severity": _l("Severity"), "root_cause": _l("Root cause"),
+    "resolution_code": _l("Resolution"), "remedy": _l("Remedy"), "remedy_amount": _l("Amount"),
+    "channel": _l("Received by"), "team_id": _l("Team"), "assignee_id": _l("Assignee"), "reference": _l("Case"),
+}
+
+
+def severity_label(code) -> str:
+    return str(SEVERITY_LABELS[Severity(code)])
+
+
+def sla_label(code) -> str:
+    return str(SLA_LABELS[ClockState(code)])
+
+
+def describe_changes(changes: dict, staff: dict[int, str], teams: dict[int, str]) -> list[tuple[str, str]]:
+    """What an event changed, as (field, value) in words. Texts the event shows as its body
+    (decision, reason, recourse) and ids the page links elsewhere are left out."""
+    words = {
+        "category": category_label, "severity": severity_label,
+        "remedy": lambda code: str(REMEDY_LABELS[Remedy(code)]),
+        "resolution_code": lambda code: str(RESOLUTION_LABELS.get(code, code)),
+        "channel": lambda code: str(CHANNEL_LABELS[Channel(code)]),
+        "team_id": teams.get, "assignee_id": staff.get,
+    }
+    described = []
+    for name, value in changes.items():
+        if name not in FIELD_LABELS:
+            continue
+        text = words.get(name, str)(value) if value is not None else None
+        described.append((str(FIELD_LABELS[name]), text or "—"))
+    return described

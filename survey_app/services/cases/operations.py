@@ -1,0 +1,145 @@
+"""Case operations beside the transition table: messages, the customer writing from the tracking
+page, reassignment, merging duplicates and escalating SLA breaches."""
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+from huey import crontab
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...models import ActorKind, Case, CaseEvent, EventKind
+from ...models.base import now_utc
+from ..errors import Conflict, InvalidInput
+from ..platform.jobs import every
+from . import notices, sla
+from .intake import file_follow_on
+from .photos import check_photos
+from .workflow import (CUSTOMER_ACTOR, NOT_CLOSED, S, SUPERVISORS, SYSTEM_ACTOR, Actor, apply, attach_photos,
+                       check_version, guard_agent_works_own_team, guard_within_reopen_window, save, transition)
+
+log = logging.getLogger(__name__)
+
+
+def add_message(case: Case, actor: Actor, body: str, *, public: bool, expected_version: int,
+                photos: list | None = None, now: datetime | None = None) -> CaseEvent:
+    """An internal note (``public=False``) or a reply the customer sees, with photos; commits.
+
+    :raise InvalidInput: for an empty text or a photo refused by :func:`photos.check_photos`.
+    :raise Conflict: when the case changed since ``expected_version``.
+    """
+    now = now or now_utc()
+    check_version(case, expected_version)
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput(_("Please write something."), {"body": _("Required.")})
+    refusal = guard_agent_works_own_team(case, actor, {}, now)
+    if refusal:
+        raise Conflict(refusal)
+    checked = check_photos(photos or [])
+    if actor.kind is ActorKind.CUSTOMER:
+        kind = EventKind.CUSTOMER_MESSAGE
+    else:
+        kind = EventKind.REPLY if public else EventKind.NOTE
+    record = CaseEvent(case_id=case.id, kind=kind, name=kind.value, actor_kind=actor.kind,
+                       actor_id=actor.user.id if actor.user else None, body=body, public=public, at=now, changes={})
+    db.session.add(record)
+    attach_photos(case, record, checked, now)
+    case.updated_at = now
+    save(case)
+    if kind is EventKind.REPLY:
+        notices.tell_customer(case, record)
+    return record
+
+
+def customer_writes(case: Case, body: str, *, expected_version: int, photos: list | None = None,
+                    now: datetime | None = None) -> Case:
+    """A message from the tracking page, with any photos: answers a question, reopens a recently
+    closed case, or, after the reopen window, opens a new case linked to this one. Returns the
+    case that got it."""
+    now = now or now_utc()
+    if case.state is S.WAITING_CUSTOMER:
+        transition(case, "customer_replied", CUSTOMER_ACTOR, expected_version=expected_version,
+                   fields={"message": body}, photos=photos, now=now)
+        return case
+    if case.state in (S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED):
+        check_version(case, expected_version)
+        if guard_within_reopen_window(case, CUSTOMER_ACTOR, {}, now) is None:
+            transition(case, "reopen", CUSTOMER_ACTOR, expected_version=expected_version,
+                       fields={"message": body}, photos=photos, now=now)
+            return case
+        return file_follow_on(case, body, now, photos=photos)
+    if case.is_closed:
+        raise Conflict(_("This case is closed."))
+    add_message(case, CUSTOMER_ACTOR, body, public=True, expected_version=expected_version, photos=photos, now=now)
+    return case
+
+
+def reassign(case: Case, actor: Actor, *, team_id: int | None, assignee_id: int | None, expected_version: int,
+             now: datetime | None = None) -> CaseEvent:
+    """Give the case to another team or agent (supervisors and admins); commits."""
+    now = now or now_utc()
+    check_version(case, expected_version)
+    if actor.role not in SUPERVISORS:
+        raise Conflict(_("Only a supervisor may reassign a case."))
+    case.team_id, case.assignee_id, case.updated_at = team_id, assignee_id, now
+    record = CaseEvent(case_id=case.id, kind=EventKind.ASSIGNMENT, name="reassign", actor_kind=actor.kind,
+                       actor_id=actor.user.id, changes={"team_id": team_id, "assignee_id": assignee_id}, at=now)
+    db.session.add(record)
+    save(case)
+    return record
+
+
+def merge(duplicate: Case, survivor: Case, actor: Actor, *, expected_version: int, now: datetime | None = None) -> CaseEvent:
+    """Close ``duplicate`` as merged into ``survivor``; both keep their own event logs. Commits.
+
+    :raise Conflict: for a case merged into itself or into a closed case.
+    """
+    now = now or now_utc()
+    if duplicate.id == survivor.id or survivor.is_closed:
+        raise Conflict(_("A case can only be merged into another case that is not closed."))
+    record = apply(duplicate, "merge", actor, expected_version=expected_version,
+                   fields={"merged_into": survivor.id}, now=now)
+    db.session.add(CaseEvent(case_id=survivor.id, kind=EventKind.MERGE, name="merged_in", actor_kind=actor.kind,
+                             actor_id=actor.user.id if actor.user else None,
+                             changes={"case": duplicate.id, "reference": duplicate.reference}, at=now))
+    survivor.updated_at = now
+    save(case=duplicate)
+    return record
+
+
+def escalate_breaches(now: datetime | None = None) -> list[Case]:
+    """Escalate every case with a newly breached SLA target to the supervisors; commits each.
+
+    A case waiting for approval gets its breach recorded but keeps its state: it is with the
+    supervisors already, and escalating would drop the request they are to decide."""
+    now = now or now_utc()
+    cases = list(db.session.scalars(sa.select(Case).where(Case.state.in_(NOT_CLOSED - {S.ESCALATED}))))
+    calendar = sla.calendar_from_config()
+    events = sla.case_events([c.id for c in cases])
+    escalated = []
+    for case in cases:
+        breached = sla.breached_targets(sla.clocks(case, events[case.id], sla.targets_for(case), calendar, now),
+                                        events[case.id])
+        if not breached:
+            continue
+        for target in breached:
+            db.session.add(CaseEvent(case_id=case.id, kind=EventKind.SLA_BREACH, name=target,
+                                     actor_kind=ActorKind.SYSTEM, changes={}, at=now))
+        if case.state is S.PENDING_APPROVAL:
+            case.updated_at = now
+        else:
+            apply(case, "escalate", SYSTEM_ACTOR, expected_version=case.version,
+                  fields={"reason": _("SLA breached: %(targets)s", targets=", ".join(breached))}, now=now)
+            escalated.append(case)
+        save(case)
+    return escalated
+
+
+@every(crontab(minute="*/5"))
+def escalate_sla_breaches() -> list[str]:
+    """Escalate every case whose SLA target has passed to the supervisors (as `flask cases check-sla`)."""
+    escalated = [case.reference for case in escalate_breaches()]
+    if escalated:
+        log.info("escalated %s", ", ".join(escalated))
+    return escalated

@@ -1,0 +1,64 @@
+"""The customer's private way back to a complaint: the tracking key and link, and finding a
+complaint by its key or its reference."""
+import hashlib
+import hmac
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...models import Complaint
+from ..errors import NotFound
+
+def new_tracking() -> tuple[str, str, str]:
+    """A new complaint's tracking nonce, the key its link carries and the hash kept to find it."""
+    nonce = secrets.token_hex(16)
+    key = _tracking_key(nonce)
+    return nonce, key, _hash(key)
+
+
+def _tracking_key(nonce: str) -> str:
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"complaint:{nonce}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def tracking_key(complaint: Complaint) -> str:
+    return _tracking_key(complaint.tracking_nonce)
+
+
+def tracking_url(complaint: Complaint) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/complaints/track/{tracking_key(complaint)}"
+
+
+def find_by_tracking_key(key: str) -> Complaint:
+    """:raise NotFound: when no complaint has this key."""
+    complaint = None
+    if key and len(key) <= 64:
+        complaint = db.session.scalar(sa.select(Complaint).where(Complaint.tracking_hash == _hash(key)))
+    if complaint is None:
+        raise NotFound(_("We could not find a complaint for this link."))
+    return complaint
+
+
+def find_by_reference(reference: str) -> Complaint:
+    """:raise NotFound: when no complaint has this reference."""
+    complaint = db.session.scalar(sa.select(Complaint).where(Complaint.reference == reference))
+    if complaint is None:
+        raise NotFound(_("No complaint has the reference %(ref)s.", ref=reference))
+    return complaint
+
+
+def public_photo_names(complaint: Complaint) -> dict[int | None, list[str]]:
+    """The names of the photos the customer may see, by the event they came with (None: with the
+    complaint itself)."""
+    names: dict[int | None, list[str]] = {}
+    for item in complaint.attachments:
+        if item.public:
+            names.setdefault(item.event_id, []).append(item.filename)
+    return names

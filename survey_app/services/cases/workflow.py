@@ -1,0 +1,393 @@
+"""The complaint workflow as data: states, transitions, who may make each, what each needs.
+
+Every change appends a :class:`CaseEvent`; the case row is the projection of those events and
+carries a version. A write names the version its author saw: an older one is refused with a
+:class:`Conflict`, and the row's own ``WHERE version =`` check catches a write racing past that.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from ...extensions import db
+from ...models import (ActorKind, Attachment, Case, CaseEvent, CaseState, Channel, EventKind, Remedy, Severity, StaffUser,
+                      StateCategory)
+from ...models.base import now_utc
+from ..errors import Conflict, InvalidInput
+from .handling_survey import invite_to_handling_survey
+from .labels import event_label, state_label
+from .notices import tell_customer
+from .photos import check_photos
+
+S = CaseState
+STAFF = frozenset({"agent", "supervisor", "admin"})
+SUPERVISORS = frozenset({"supervisor", "admin"})
+CUSTOMER = frozenset({"customer"})
+SYSTEM = frozenset({"system"})
+NOT_CLOSED = frozenset(s for s in CaseState if s.category is not StateCategory.CLOSED)
+# Fields kept on the case: a transition needing one is satisfied by the value already there.
+CASE_FIELDS = ("category", "severity", "root_cause", "resolution_code", "remedy", "remedy_amount")
+CLOSURE_FIELDS = ("category", "root_cause", "resolution_code", "remedy")
+# Text a transition carries in its event; these must be given with the transition itself.
+PUBLIC_TEXT = ("message", "decision", "reason", "recourse")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: a staff member, the customer (through the tracking link) or the system."""
+
+    kind: ActorKind
+    user: StaffUser | None = None
+
+    @classmethod
+    def staff(cls, user: StaffUser) -> "Actor":
+        return cls(ActorKind.STAFF, user)
+
+    @property
+    def role(self) -> str:
+        return self.user.role.value if self.user is not None else self.kind.value
+
+
+CUSTOMER_ACTOR = Actor(ActorKind.CUSTOMER)
+SYSTEM_ACTOR = Actor(ActorKind.SYSTEM)
+
+
+@dataclass(frozen=True)
+class Transition:
+    event: str
+    sources: frozenset[CaseState]
+    target: CaseState
+    roles: frozenset[str]
+    required: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("acknowledge", frozenset({S.RECEIVED}), S.ASSESSING, STAFF),
+    Transition("investigate", frozenset({S.ASSESSING}), S.INVESTIGATING, STAFF, ("category", "severity")),
+    Transition("reject", frozenset({S.ASSESSING}), S.NOT_A_COMPLAINT, STAFF, ("reason",)),
+    Transition("ask_customer", frozenset({S.ASSESSING, S.INVESTIGATING}), S.WAITING_CUSTOMER, STAFF, ("message",)),
+    # The answer takes the case back to where the question was asked from.
+    Transition("customer_replied", frozenset({S.WAITING_CUSTOMER}), S.ASSESSING, STAFF | CUSTOMER, ("message",),
+               ("asked_while_assessing",)),
+    Transition("customer_replied", frozenset({S.WAITING_CUSTOMER}), S.INVESTIGATING, STAFF | CUSTOMER, ("message",)),
+    Transition("wait_internal", frozenset({S.INVESTIGATING}), S.WAITING_INTERNAL, STAFF, ("message",)),
+    Transition("resume", frozenset({S.WAITING_INTERNAL}), S.INVESTIGATING, STAFF),
+    Transition("request_approval", frozenset({S.INVESTIGATING, S.ESCALATED}), S.PENDING_APPROVAL, STAFF,
+               ("decision", *CLOSURE_FIELDS), ("amount_given_for_money", "needs_approval")),
+    Transition("approve", frozenset({S.PENDING_APPROVAL}), S.RESPONDED, SUPERVISORS, (), ("not_own_request",)),
+    Transition("decline", frozenset({S.PENDING_APPROVAL}), S.INVESTIGATING, SUPERVISORS, ("message",)),
+    Transition("respond", frozenset({S.INVESTIGATING, S.ESCALATED}), S.RESPONDED, STAFF,
+               ("decision", *CLOSURE_FIELDS), ("amount_given_for_money", "within_approval_limit")),
+    Transition("accept", frozenset({S.RESPONDED}), S.CLOSED_ACCEPTED, STAFF | CUSTOMER),
+    # A second contest goes over the handler's head.
+    Transition("contest", frozenset({S.RESPONDED}), S.ESCALATED, STAFF | CUSTOMER, ("message",), ("contested_before",)),
+    Transition("contest", frozenset({S.RESPONDED}), S.INVESTIGATING, STAFF | CUSTOMER, ("message",)),
+    # A case waiting for approval already rests with the supervisors: escalating it would drop the request.
+    Transition("escalate", NOT_CLOSED - {S.ESCALATED, S.PENDING_APPROVAL}, S.ESCALATED, STAFF | SYSTEM, ("reason",)),
+    Transition("take_over", frozenset({S.ESCALATED}), S.INVESTIGATING, SUPERVISORS),
+    Transition("close_unresolved", frozenset({S.RESPONDED, S.ESCALATED}), S.CLOSED_UNRESOLVED, SUPERVISORS,
+               ("recourse", *CLOSURE_FIELDS)),
+    Transition("withdraw", NOT_CLOSED, S.WITHDRAWN, STAFF | CUSTOMER, ("reason",)),
+    Transition("reopen", frozenset({S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED}), S.INVESTIGATING,
+               SUPERVISORS | CUSTOMER, ("message",), ("within_reopen_window",)),
+    Transition("merge", NOT_CLOSED, S.MERGED, STAFF, ("merged_into",)),
+    # The front line settles a small complaint in the step that records it (see settle_at_first_contact).
+    Transition("settle", frozenset({S.RECEIVED}), S.CLOSED_ACCEPTED, STAFF, ("decision", *CLOSURE_FIELDS),
+               ("taken_by_actor", "first_contact_remedy", "amount_given_for_money", "within_settlement_limit")),
+)
+SETTLE = next(t for t in TRANSITIONS if t.event == "settle")
+FIRST_CONTACT_REMEDIES = (Remedy.APOLOGY, Remedy.EXPLANATION, Remedy.GOODWILL)
+EVENTS = tuple(dict.fromkeys(t.event for t in TRANSITIONS))
+# Events whose text the customer sees; the rest of the log is for staff.
+PUBLIC_EVENTS = frozenset({"reject", "ask_customer", "customer_replied", "approve", "respond", "accept", "contest",
+                           "close_unresolved", "withdraw", "reopen", "settle"})
+# Steps made where a complaint is entered, never offered on the case page.
+ENTRY_EVENTS = frozenset({"settle"})
+
+
+# Guards: each returns None when the transition may go ahead, else the reason it may not.
+def _approval_limit() -> Decimal:
+    return Decimal(str(current_app.config["REMEDY_APPROVAL_LIMIT"]))
+
+
+def guard_amount_given_for_money(case, actor, values, now):
+    if values.get("remedy") in (Remedy.REFUND, Remedy.GOODWILL) and not values.get("remedy_amount"):
+        return _("A refund or goodwill payment needs an amount.")
+    return None
+
+
+def guard_needs_approval(case, actor, values, now):
+    if (values.get("remedy_amount") or 0) <= _approval_limit():
+        return _("This remedy is within the limit: send the response directly.")
+    return None
+
+
+def guard_within_approval_limit(case, actor, values, now):
+    """Four eyes on large remedies: over the limit, whoever proposes one has another approve it."""
+    if (values.get("remedy_amount") or 0) > _approval_limit():
+        return _("A remedy over %(limit)s needs the approval of a supervisor other than you: use “%(step)s”.",
+                 limit=_approval_limit(), step=event_label("request_approval"))
+    return None
+
+
+def _latest(case: Case, event: str, column):
+    """``column`` of the case's latest ``event``, read from the log (None when there is none)."""
+    return db.session.scalar(sa.select(column).where(CaseEvent.case_id == case.id, CaseEvent.name == event)
+                             .order_by(CaseEvent.id.desc()).limit(1))
+
+
+def guard_not_own_request(case, actor, values, now):
+    """Four eyes: whoever asked for an approval cannot give it."""
+    requester = _latest(case, "request_approval", CaseEvent.actor_id)
+    if actor.user is not None and requester == actor.user.id:
+        return _("You asked for this approval: another supervisor or an admin must give it.")
+    return None
+
+
+def settlement_limit(user: StaffUser) -> Decimal:
+    if user.settlement_limit is not None:
+        return user.settlement_limit
+    return Decimal(str(current_app.config["FIRST_CONTACT_LIMIT"]))
+
+
+def guard_taken_by_actor(case, actor, values, now):
+    """Only the person who took the complaint settles it at first contact, and only then."""
+    complaint = case.complaint
+    if actor.user is not None and complaint.entered_by_id == actor.user.id and case.version == 1:
+        return None
+    return _("Only the person taking a complaint can settle it at first contact, as they enter it.")
+
+
+def guard_first_contact_remedy(case, actor, values, now):
+    if values.get("remedy") not in FIRST_CONTACT_REMEDIES:
+        return _("At first contact: an apology, an explanation or a goodwill gesture.")
+    return None
+
+
+def guard_within_settlement_limit(case, actor, values, now):
+    limit = settlement_limit(actor.user)
+    if (values.get("remedy_amount") or 0) > limit:
+        return _("Over your limit of %(limit)s for settling at once: open the case and ask for approval.", limit=limit)
+    return None
+
+
+def guard_asked_while_assessing(case, actor, values, now):
+    return None if _latest(case, "ask_customer", CaseEvent.from_state) is S.ASSESSING else _("Asked while investigating.")
+
+
+def guard_contested_before(case, actor, values, now):
+    return None if _latest(case, "contest", CaseEvent.id) is not None else _("First contest.")
+
+
+def guard_within_reopen_window(case, actor, values, now):
+    if actor.kind is not ActorKind.CUSTOMER:
+        return None
+    if case.closed_at and now - case.closed_at <= timedelta(days=current_app.config["REOPEN_WINDOW_DAYS"]):
+        return None
+    return _("The case closed more than %(days)d days ago.", days=current_app.config["REOPEN_WINDOW_DAYS"])
+
+
+def guard_agent_works_own_team(case, actor, values, now):
+    """Agents work the cases of their team and those given to them; supervisors any case."""
+    if actor.role != "agent":
+        return None
+    user = actor.user
+    if case.assignee_id == user.id or case.team is None or case.team.name == user.team:
+        return None
+    return _("This case belongs to another team.")
+
+
+GUARDS = {name.removeprefix("guard_"): fn for name, fn in globals().items() if name.startswith("guard_")}
+ALWAYS = ("agent_works_own_team",)
+# Guards that refuse what was typed rather than the step itself: their refusal is shown at the field.
+FIELD_GUARDS = {"amount_given_for_money": "remedy_amount", "needs_approval": "remedy_amount",
+                "within_approval_limit": "remedy_amount", "first_contact_remedy": "remedy",
+                "within_settlement_limit": "remedy_amount"}
+
+
+def allowed_events(case: Case, actor: Actor) -> list[str]:
+    """The events this actor could make now, role and state permitting (fields and guards are checked on apply)."""
+    return [e for e in EVENTS if any(t.event == e and case.state in t.sources and actor.role in t.roles
+                                    for t in TRANSITIONS)]
+
+
+def receive(case: Case, actor: Actor, *, channel: Channel, now: datetime) -> CaseEvent:
+    """The first event of every case: the complaint arrived, by ``channel``. Does not commit."""
+    record = CaseEvent(case_id=case.id, kind=EventKind.TRANSITION, name="receive", actor_kind=actor.kind,
+                       actor_id=actor.user.id if actor.user else None, to_state=S.RECEIVED,
+                       changes={"category": case.category, "severity": case.severity.value, "channel": channel.value},
+                       at=now)
+    db.session.add(record)
+    return record
+
+
+def transition(case: Case, event: str, actor: Actor, *, expected_version: int, fields: dict | None = None,
+               photos: list | None = None, now: datetime | None = None) -> CaseEvent:
+    """Make ``event`` happen to ``case``, with any photos sent along, and commit it.
+
+    :raise Conflict: when the case changed since ``expected_version``, or no transition allows it.
+    :raise InvalidInput: when a required field is missing or invalid (``field_errors`` says which),
+        or a photo is refused by :func:`photos.check_photos`.
+    """
+    now = now or now_utc()
+    checked = check_photos(photos or [])
+    record = apply(case, event, actor, expected_version=expected_version, fields=fields or {}, now=now)
+    attach_photos(case, record, checked, now)
+    save(case)
+    tell_customer(case, record)
+    return record
+
+
+def apply(case: Case, event: str, actor: Actor, *, expected_version: int, fields: dict, now: datetime) -> CaseEvent:
+    """Check and make a transition without committing; the caller saves."""
+    check_version(case, expected_version)
+    candidates = [t for t in TRANSITIONS if t.event == event and case.state in t.sources]
+    if not candidates:
+        raise Conflict(_("“%(event)s” cannot be done to a case that is %(state)s.",
+                         event=event_label(event), state=state_label(case.state)))
+    candidates = [t for t in candidates if actor.role in t.roles]
+    if not candidates:
+        raise Conflict(_("Your role may not do “%(event)s”.", event=event_label(event)))
+    values = clean_fields(fields)
+    merged = {**{name: getattr(case, name) for name in CASE_FIELDS}, **values}
+    refusals = []
+    for candidate in candidates:
+        missing = {name: _("Required.") for name in candidate.required if merged.get(name) in (None, "")}
+        if missing:
+            raise InvalidInput(_("Please fill in the marked fields."), missing)
+        refusals = [(g, reason) for g in (*ALWAYS, *candidate.guards) if (reason := GUARDS[g](case, actor, merged, now))]
+        if not refusals:
+            return _record_transition(case, candidate, actor, values, now)
+    guard, reason = refusals[-1]
+    if guard in FIELD_GUARDS:
+        raise InvalidInput(reason, {FIELD_GUARDS[guard]: reason})
+    raise Conflict(reason)
+
+
+def _record_transition(case: Case, rule: Transition, actor: Actor, values: dict, now: datetime) -> CaseEvent:
+    from_state = case.state
+    changes = {}
+    for name in (*CASE_FIELDS, "decision", "recourse", "reason"):
+        if name in values:
+            changes[name] = _json(values[name])
+            setattr(case, name, values[name])
+    if "merged_into" in values:
+        case.merged_into_id = changes["merged_into"] = values["merged_into"]
+    case.state = rule.target
+    case.updated_at = now
+    if rule.target.category is StateCategory.CLOSED:
+        case.closed_at = now
+    elif from_state.category is StateCategory.CLOSED:
+        case.closed_at = None
+    body = next((values[name] for name in PUBLIC_TEXT if values.get(name)), None)
+    record = CaseEvent(case_id=case.id, kind=EventKind.TRANSITION, name=rule.event, actor_kind=actor.kind,
+                       actor_id=actor.user.id if actor.user else None, from_state=from_state, to_state=rule.target,
+                       changes=changes, body=body, public=rule.event in PUBLIC_EVENTS, at=now)
+    db.session.add(record)
+    if rule.target in (S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED):
+        invite_to_handling_survey(case, now)
+    return record
+
+
+def attach_photos(case: Case, record: CaseEvent, checked: list, now: datetime) -> None:
+    """Keep checked photos with the event they came with, seen by whoever may see the event."""
+    if not checked:
+        return
+    db.session.flush()
+    db.session.add_all(Attachment(complaint_id=case.complaint_id, event_id=record.id, filename=photo.filename,
+                                  content_type=content_type, size=len(photo.data), data=photo.data,
+                                  public=record.public, created_at=now)
+                       for photo, content_type in checked)
+
+
+def check_version(case: Case, expected_version: int) -> None:
+    """:raise Conflict: when the case is no longer at the version the writer saw."""
+    if case.version != expected_version:
+        raise Conflict(_("Someone else changed case %(ref)s while you had it open (you saw version %(seen)d, it is "
+                         "now %(now)d). Nothing of yours was saved: read the latest and try again.",
+                         ref=case.reference, seen=expected_version, now=case.version))
+
+
+def save(case: Case) -> None:
+    """Commit; a concurrent write that got there first turns into a Conflict, and nothing is overwritten."""
+    reference, seen = case.reference, case.version
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("Someone else changed case %(ref)s while you had it open (you saw version %(seen)d). "
+                         "Nothing of yours was saved: read the latest and try again.", ref=reference, seen=seen)) from None
+
+
+def events_of(case: Case, *, public_only: bool = False) -> list[CaseEvent]:
+    query = case.events.select().order_by(CaseEvent.id)
+    if public_only:
+        query = query.where(CaseEvent.public.is_(True))
+    return list(db.session.scalars(query))
+
+
+def project(events: list[CaseEvent]) -> dict:
+    """Rebuild the workflow fields of a case from its events alone."""
+    state = {"state": S.RECEIVED, "first_contact": False,
+             **{name: None for name in (*CASE_FIELDS, "decision", "recourse", "reason")}}
+    for event in events:
+        if event.to_state is not None:
+            state["state"] = event.to_state
+        for name, value in event.changes.items():
+            if name in state:
+                state[name] = value
+    return state
+
+
+def clean_fields(fields: dict) -> dict:
+    """Typed values from form or API input; blank text is dropped.
+
+    :raise InvalidInput: for a severity, remedy or amount that is not one.
+    """
+    values, errors = {}, {}
+    for name, raw in fields.items():
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        value = raw.strip() if isinstance(raw, str) else raw
+        try:
+            if name == "severity":
+                value = Severity(value)
+            elif name == "remedy":
+                value = Remedy(value)
+            elif name == "remedy_amount":
+                typed = Decimal(str(value))
+                # Money to the cent, never rounded behind the writer's back; the column holds 12 digits.
+                if not typed.is_finite() or typed.as_tuple().exponent < -2 or not 0 <= typed < Decimal("1e10"):
+                    raise ValueError
+                value = typed.quantize(Decimal("0.01"))
+            elif name == "category" and value not in current_app.config["COMPLAINT_CATEGORIES"]:
+                raise ValueError
+            elif name == "resolution_code" and value not in current_app.config["RESOLUTION_CODES"]:
+                raise ValueError
+        except (ValueError, InvalidOperation):
+            errors[name] = (_("Enter an amount of money, e.g. 120.00.") if name == "remedy_amount"
+                            else _("Not a valid choice."))
+            continue
+        values[name] = value
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), errors)
+    return values
+
+
+def _json(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.value if isinstance(value, (Severity, Remedy)) else value
+
+
+def required_fields(event: str) -> list[str]:
+    """Every field some transition for ``event`` needs, in table order, for the case page's forms."""
+    names = [name for t in TRANSITIONS if t.event == event for name in t.required if name != "merged_into"]
+    if "remedy" in names:
+        names.insert(names.index("remedy") + 1, "remedy_amount")
+    return list(dict.fromkeys(names))

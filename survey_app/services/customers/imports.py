@@ -1,0 +1,227 @@
+"""Customer CSV import: every row is created, matched, sent to review or rejected with its reason.
+
+Columns: name, phone, email, reference, the value columns (annual_spend or revenue,
+first_purchase_on, purchase_count) and any other column as a segment. Importing the same file
+twice creates nothing new. Rows are matched in chunks with the rules of
+:func:`services.customers.resolve_customer`, with the customers a chunk can touch loaded at once.
+Staff uploads run as a background job that reports its progress after every chunk.
+"""
+import csv
+import io
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...models import Customer
+from .matching import (ContactKeys, CustomerLookup, CustomerValues, PreloadedLookup, check_name, match_customer,
+                        queue_duplicates)
+from ..errors import InvalidInput
+from ..platform.jobs import Progress, job, run_job
+
+CONTACT_COLUMNS = ("name", "phone", "email", "reference")
+VALUE_COLUMNS = {
+    "annual_spend": "annual_spend", "revenue": "annual_spend",
+    "first_purchase_on": "first_purchase_on", "first_purchase_date": "first_purchase_on",
+    "purchase_count": "purchase_count", "purchases": "purchase_count",
+}
+CHUNK = 2000
+
+
+@dataclass
+class RejectedRow:
+    line: int
+    reason: str
+
+
+@dataclass
+class CustomerImport:
+    """Outcome of :func:`import_customers`: read = created + matched + rejected."""
+
+    read: int = 0
+    created: int = 0
+    matched: int = 0
+    # Rows that put a new pair of customers in the review queue.
+    review: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Row:
+    line: int
+    keys: ContactKeys
+    name: str | None
+    segments: dict
+    values: CustomerValues
+
+
+def import_customers(csv_text: str, *, region: str | None = None, progress: Progress | None = None) -> CustomerImport:
+    """Find or create one customer per row, calling ``progress(fraction, message)`` after each chunk.
+
+    Commits after every chunk, so a long import holds no write lock for long (SQLite) and its
+    progress can be written beside it; after a failure, importing the file again picks up where
+    it stopped, since the rows already imported only match.
+
+    :raise InvalidInput: when the file has no phone, email or reference column.
+    """
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    reader.fieldnames = header = _columns(reader.fieldnames)
+    segment_names = [name for name in header if name and name not in CONTACT_COLUMNS and name not in VALUE_COLUMNS]
+    total = _count_rows(csv_text) if progress else 0
+    report = CustomerImport()
+    chunk: list[_Row] = []
+    for line, raw in enumerate(reader, start=2):
+        report.read += 1
+        try:
+            chunk.append(_parse(line, raw, segment_names, region))
+        except InvalidInput as error:
+            report.rejected.append(RejectedRow(line, str(error)))
+        if len(chunk) >= CHUNK:
+            _resolve_chunk(chunk, report, progress, total)
+            chunk = []
+    _resolve_chunk(chunk, report, progress, total)
+    return report
+
+
+def check_columns(csv_text: str) -> None:
+    """Check a file before it is queued.
+
+    :raise InvalidInput: when there is no phone, email or reference column to match rows on.
+    """
+    _columns(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))).fieldnames)
+
+
+def _columns(names: list[str] | None) -> list[str]:
+    header = [(name or "").strip().lower() for name in names or []]
+    if not set(header) & {"phone", "email", "reference"}:
+        raise InvalidInput(_("The file needs a phone, email or reference column."))
+    return header
+
+
+@job
+def import_customers_job(job_id: str, csv_text: str, region: str | None, language: str) -> None:
+    """Background job: a staff upload, with rejection reasons in the uploader's language."""
+
+    def work(progress):
+        with force_locale(language):
+            return {"report": import_customers(csv_text, region=region, progress=progress).to_dict()}
+
+    run_job(job_id, work)
+
+
+def _count_rows(csv_text: str) -> int:
+    """Data rows as the importer counts them (blank lines are not rows; quoted cells may span lines)."""
+    return max(sum(1 for row in csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))) if row) - 1, 1)
+
+
+def _parse(line: int, raw: dict, segment_names: list[str], region: str | None) -> _Row:
+    cell = {name: (value or "").strip() for name, value in raw.items() if name is not None and isinstance(value, str)}
+    keys = ContactKeys.parse(cell.get("phone"), cell.get("email"), cell.get("reference"), region)
+    check_name(cell.get("name"))
+    if not keys.any():
+        raise InvalidInput(_("No phone, email or reference."))
+    values = {}
+    for column, target in VALUE_COLUMNS.items():
+        if cell.get(column):
+            values[target] = _value(target, cell[column])
+    segments = {name: cell[name][:128] for name in segment_names if cell.get(name)}
+    return _Row(line, keys, cell.get("name") or None, segments, CustomerValues(**values))
+
+
+def _value(target: str, text: str):
+    try:
+        if target == "annual_spend":
+            amount = Decimal(text.replace(",", ""))
+            # Spend to the cent, not negative, within the column's 14 digits; never rounded silently.
+            if not amount.is_finite() or amount.as_tuple().exponent < -2 or not 0 <= amount < Decimal("1e12"):
+                raise InvalidOperation
+            return amount.quantize(Decimal("0.01"))
+        if target == "first_purchase_on":
+            day = date.fromisoformat(text)
+            if day > date.today():  # a purchase still to come is a typing error
+                raise ValueError
+            return day
+        count = int(text)
+        if not 0 <= count < 2**31:  # an INTEGER column on every database
+            raise ValueError
+        return count
+    except (InvalidOperation, ValueError):
+        labels = {"annual_spend": _("annual spend"), "first_purchase_on": _("first purchase date (YYYY-MM-DD)"),
+                  "purchase_count": _("number of purchases")}
+        raise InvalidInput(_("%(value)s is not a valid %(field)s.", value=text, field=labels[target])) from None
+
+
+def record_customer(fields: dict, *, region: str | None = None) -> tuple[Customer, bool, bool]:
+    """One customer sent through the API, by the import's rules: found or created, missing keys
+    filled, values and segments set, a likely duplicate queued for review. Commits.
+
+    Returns the customer, whether it was created and whether it went to the review queue.
+
+    :raise InvalidInput: with ``field_errors`` naming every field to correct.
+    """
+    errors, text = {}, {}
+    for name in (*CONTACT_COLUMNS, *VALUE_COLUMNS):
+        value = fields.get(name)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str) and (name in CONTACT_COLUMNS or isinstance(value, bool)
+                                           or not isinstance(value, (int, float))):
+            errors[name] = _("Must be text.") if name in CONTACT_COLUMNS else _("Must be a number or text.")
+            continue
+        if "\x00" in str(value):
+            errors[name] = _("Contains a character that cannot be stored.")
+            continue
+        text[name] = str(value).strip()
+    keys = None
+    try:
+        keys = ContactKeys.checked(text.get("phone"), text.get("email"), text.get("reference"), region)
+    except InvalidInput as error:
+        errors.update(error.field_errors)
+    if keys is not None and not keys.any() and not errors:
+        errors["phone"] = _("No phone, email or reference.")
+    try:
+        check_name(text.get("name"))
+    except InvalidInput as error:
+        errors["name"] = str(error)
+    values = {}
+    for column, target in VALUE_COLUMNS.items():
+        if column in text:
+            try:
+                values[target] = _value(target, text[column])
+            except InvalidInput as error:
+                errors[column] = str(error)
+    segments = fields.get("segments") or {}
+    if not isinstance(segments, dict) or not all(isinstance(v, str) for v in segments.values()):
+        errors["segments"] = _("Give the segments as an object of texts, e.g. {\"store\": \"north\"}.")
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), errors)
+    segments = {str(name)[:64]: value.strip()[:128] for name, value in segments.items() if value.strip()}
+    customer, created, pending = match_customer(keys, text.get("name"), segments, CustomerValues(**values),
+                                                CustomerLookup())
+    db.session.flush()
+    review = bool(queue_duplicates(pending))
+    db.session.commit()
+    return customer, created, review
+
+
+def _resolve_chunk(chunk: list[_Row], report: CustomerImport, progress: Progress | None, total: int) -> None:
+    lookup = PreloadedLookup((row.keys, row.name) for row in chunk)
+    pending_by_row = []
+    for row in chunk:
+        _customer, created, pending = match_customer(row.keys, row.name, row.segments, row.values, lookup)
+        if created:
+            report.created += 1
+        else:
+            report.matched += 1
+        pending_by_row.append(pending)
+    db.session.flush()
+    report.review += sum(1 for pending in pending_by_row if pending and queue_duplicates(pending))
+    db.session.commit()
+    if progress:
+        progress(report.read / total, _("%(done)d of %(total)d rows", done=report.read, total=total))

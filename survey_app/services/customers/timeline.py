@@ -1,0 +1,203 @@
+"""What staff see of a customer: search, who may open a page, and one timeline across channels."""
+import enum
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import (Callback, Case, CaseEvent, Complaint, ConsentRecord, Contact, Customer, CustomerEvent,
+                      CustomerEventKind, CustomerMerge, DuplicateCandidate, DuplicateStatus, Invitation, Response, Role,
+                      StaffUser, Team)
+from .matching import active_customer, name_key, normalise_email, normalise_phone
+from ..errors import InvalidInput
+from .merges import customer_references
+
+SEARCH_LIMIT = 50
+
+
+def search_customers(query: str, *, limit: int = SEARCH_LIMIT) -> list[Customer]:
+    """Customers whose phone, email or reference is ``query``, or whose name contains it."""
+    text = (query or "").strip()
+    if not text:
+        return []
+    conditions = [Customer.reference == text, Customer.name_key.contains(name_key(text), autoescape=True)]
+    try:
+        phone = normalise_phone(text)
+    except InvalidInput:
+        phone = None
+    if phone:
+        conditions.append(Customer.phone == phone)
+    try:
+        email = normalise_email(text) if "@" in text else None
+    except InvalidInput:
+        email = None
+    if email:
+        conditions.append(Customer.email == email)
+    found = db.session.scalars(sa.select(Customer).where(sa.or_(*conditions)).order_by(Customer.id).limit(limit * 2))
+    return list(dict.fromkeys(active_customer(c) for c in found))[:limit]
+
+
+def may_view(user: StaffUser, customer: Customer) -> bool:
+    """Supervisors, managers and admins see every customer; an agent those with a complaint whose
+    case is their team's or was given to them, the same cases :mod:`services.cases` lets them work."""
+    if user.role.at_least(Role.SUPERVISOR):
+        return True
+    ours = [Case.assignee_id == user.id] + ([Team.name == user.team] if user.team else [])
+    return db.session.scalar(
+        sa.select(sa.literal(1)).select_from(Case).join(Complaint, Case.complaint_id == Complaint.id)
+        .outerjoin(Team, Case.team_id == Team.id)
+        .where(Complaint.customer_id.in_({customer.id, active_customer(customer).id}), sa.or_(*ours)).limit(1)
+    ) is not None
+
+
+class EntryKind(enum.StrEnum):
+    SURVEY = "survey"
+    INVITATION = "invitation"
+    CONTACT = "contact"
+    CONSENT = "consent"
+    NOTE = "note"
+    MERGE = "merge"
+    COMPLAINT = "complaint"
+    CALLBACK = "callback"
+    OTHER = "other"
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: EntryKind
+    # A template fragment name under templates/customers/entries/ renders ``item``.
+    item: object
+    extra: dict = field(default_factory=dict)
+
+
+def timeline(customer: Customer, kinds: set[EntryKind] | None = None) -> list[TimelineEntry]:
+    """Everything about ``customer`` across channels, newest first, optionally only some kinds."""
+    wanted = kinds or set(EntryKind)
+    entries: list[TimelineEntry] = []
+    for kind, collect in _COLLECTORS.items():
+        if kind in wanted:
+            entries.extend(collect(customer))
+    return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def _responses(customer: Customer) -> list[TimelineEntry]:
+    responses = db.session.scalars(sa.select(Response).where(Response.customer_id == customer.id))
+    return [TimelineEntry(r.submitted_at or r.started_at, EntryKind.SURVEY, r, {"scores": _scores(r.answers)})
+            for r in responses]
+
+
+def _scores(answers: dict) -> dict:
+    numbers = [v for v in answers.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return {"count": len(numbers), "mean": round(sum(numbers) / len(numbers), 1) if numbers else None}
+
+
+def _invitations(customer: Customer) -> list[TimelineEntry]:
+    rows = db.session.scalars(sa.select(Invitation).where(Invitation.customer_id == customer.id))
+    return [TimelineEntry(i.created_at, EntryKind.INVITATION, i) for i in rows]
+
+
+def _contacts(customer: Customer) -> list[TimelineEntry]:
+    rows = db.session.scalars(sa.select(Contact).where(Contact.customer_id == customer.id))
+    return [TimelineEntry(c.contacted_at, EntryKind.CONTACT, c) for c in rows]
+
+
+def _consents(customer: Customer) -> list[TimelineEntry]:
+    """One entry per decision: the channel × purpose records written together are shown together."""
+    rows = db.session.scalars(sa.select(ConsentRecord).where(ConsentRecord.customer_id == customer.id)
+                              .order_by(ConsentRecord.id))
+    groups: dict[tuple, list[ConsentRecord]] = {}
+    for record in rows:
+        groups.setdefault((record.recorded_at, record.granted, record.source, record.recorded_by_id), []).append(record)
+    return [TimelineEntry(records[0].recorded_at, EntryKind.CONSENT, records[0], {"records": records})
+            for records in groups.values()]
+
+
+def _events(customer: Customer) -> list[TimelineEntry]:
+    rows = db.session.scalars(sa.select(CustomerEvent).where(CustomerEvent.customer_id == customer.id))
+    return [TimelineEntry(e.at, EntryKind.NOTE, e, {"changes": json.loads(e.text)}
+                          if e.kind is CustomerEventKind.KEYS_CHANGED else {}) for e in rows]
+
+
+def _merges(customer: Customer) -> list[TimelineEntry]:
+    rows = db.session.scalars(sa.select(CustomerMerge).where(
+        sa.or_(CustomerMerge.survivor_id == customer.id, CustomerMerge.absorbed_id == customer.id)))
+    entries = []
+    for merge in rows:
+        entries.append(TimelineEntry(merge.merged_at, EntryKind.MERGE, merge, {"undo": False}))
+        if merge.is_undone:
+            entries.append(TimelineEntry(merge.undone_at, EntryKind.MERGE, merge, {"undo": True}))
+    return entries
+
+
+def _complaints(customer: Customer) -> list[TimelineEntry]:
+    """Each complaint as it was received, and every event of its case, so the whole handling shows."""
+    complaints = list(db.session.scalars(sa.select(Complaint).where(Complaint.customer_id == customer.id)))
+    entries = [TimelineEntry(c.created_at, EntryKind.COMPLAINT, c, {"event": None}) for c in complaints]
+    by_case = {c.case.id: c for c in complaints if c.case is not None}
+    if by_case:
+        events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id.in_(by_case))
+                                    .where(CaseEvent.name != "receive").order_by(CaseEvent.id))
+        entries.extend(TimelineEntry(e.at, EntryKind.COMPLAINT, by_case[e.case_id], {"event": e}) for e in events)
+    return entries
+
+
+def _callbacks(customer: Customer) -> list[TimelineEntry]:
+    """A callback shows twice: when the customer was drawn, and when the call was made."""
+    entries = []
+    for callback in db.session.scalars(sa.select(Callback).where(Callback.customer_id == customer.id)):
+        entries.append(TimelineEntry(callback.drawn_at, EntryKind.CALLBACK, callback, {"outcome": False}))
+        if callback.called_at is not None:
+            entries.append(TimelineEntry(callback.called_at, EntryKind.CALLBACK, callback, {"outcome": True}))
+    return entries
+
+
+SHOWN_TABLES = {"response", "invitation", "contact", "consent_record", "customer_event", "complaint",
+                "callback"}
+TIME_COLUMNS = ("created_at", "opened_at", "received_at", "at")
+
+
+def _other_records(customer: Customer) -> list[TimelineEntry]:
+    """Rows of tables this page does not know yet (complaints, cases): at least listed, with their time."""
+    entries = []
+    for column in customer_references():
+        table = column.table
+        if table.name in SHOWN_TABLES:
+            continue
+        when = next((table.c[name] for name in TIME_COLUMNS if name in table.c), None)
+        if when is None:
+            continue
+        for row in db.session.execute(sa.select(table).where(column == customer.id)).mappings():
+            entries.append(TimelineEntry(row[when.name], EntryKind.OTHER, dict(row), {"table": table.name}))
+    return entries
+
+
+_COLLECTORS = {
+    EntryKind.SURVEY: _responses,
+    EntryKind.INVITATION: _invitations,
+    EntryKind.CONTACT: _contacts,
+    EntryKind.CONSENT: _consents,
+    EntryKind.NOTE: _events,
+    EntryKind.MERGE: _merges,
+    EntryKind.COMPLAINT: _complaints,
+    EntryKind.CALLBACK: _callbacks,
+    EntryKind.OTHER: _other_records,
+}
+
+
+def open_candidates() -> list[DuplicateCandidate]:
+    """The review queue: open pairs whose customers are both still separate, oldest first."""
+    rows = db.session.scalars(sa.select(DuplicateCandidate).where(DuplicateCandidate.status == DuplicateStatus.OPEN)
+                              .order_by(DuplicateCandidate.created_at, DuplicateCandidate.id))
+    return [c for c in rows if not c.first.is_merged and not c.second.is_merged]
+
+
+def customer_summary(customer: Customer) -> dict:
+    """Counts shown beside a customer in the review queue, so staff compare like with like."""
+    return {
+        "responses": db.session.scalar(sa.select(sa.func.count(Response.id)).where(Response.customer_id == customer.id)),
+        "invitations": db.session.scalar(sa.select(sa.func.count(Invitation.id))
+                                         .where(Invitation.customer_id == customer.id)),
+    }

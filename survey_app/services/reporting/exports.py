@@ -1,0 +1,128 @@
+"""Exports of submitted responses: one row per response, one column per item, CSV or XLSX.
+
+A cell holds the answer, the code ``dk`` for "don't know", or nothing when the question was not
+shown or not answered, so an analyst can tell a refusal to judge from a skipped question.
+"""
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from openpyxl import Workbook
+
+from ...extensions import db
+from ...models import Response, ResponseStatus, Survey
+from .datasets import load_dataset
+from ..surveys.instruments import instrument_of
+
+
+DONT_KNOW_CODE = "dk"
+
+
+@dataclass
+class Table:
+    """Rows of an export; ``codes`` explains the codes the cells use, as (code, meaning) pairs."""
+
+    header: list[str]
+    labels: list[str] | None
+    rows: list[list]
+    codes: list[tuple[str, str]] = field(default_factory=list)
+    code_header: tuple[str, str] = ("code", "meaning")
+
+
+def response_table(survey: Survey, *, labels: bool = False, language: str = "en") -> Table:
+    instrument = instrument_of(survey.instrument_version)
+    item_ids = list(instrument.item_ids)
+    question_ids = [q.id for q in instrument.questions if q.kind != "segment"]
+    segment_names = list(dict.fromkeys([*survey.segment_fields, *(q.id for q in instrument.segment_questions)]))
+    data = load_dataset(survey, item_ids)
+    header = ["response_id", "submitted_at", "wave", *segment_names, *item_ids, *question_ids]
+    label_row = None
+    if labels:
+        label_row = ["", "", "", *segment_names,
+                     *(instrument.element(e).text.get(language) for e in item_ids + question_ids)]
+    rows = []
+    for index, response_id in enumerate(data.response_ids):
+        answers = data.answers[index]
+        rows.append([
+            response_id,
+            data.submitted_at[index],
+            data.waves[index] or "",
+            *(data.segments[index].get(name, "") for name in segment_names),
+            *(_cell(instrument, e, answers) for e in item_ids + question_ids),
+        ])
+    with force_locale(language):
+        codes = [(DONT_KNOW_CODE, _("Don't know: the respondent chose \"Don't know\".")),
+                 ("", _("Empty: the question was not shown to the respondent, or not answered."))]
+        code_header = (_("Code"), _("Meaning"))
+    return Table(header, label_row, rows, codes, code_header)
+
+
+def _cell(instrument, element_id: str, answers: dict):
+    """The export cell of one answer: "don't know" is stored as null under a present key."""
+    if element_id not in answers or not instrument.visible(element_id, answers):
+        return ""
+    value = answers[element_id]
+    if value is None:
+        scale = getattr(instrument.element(element_id), "scale", None)
+        return DONT_KNOW_CODE if getattr(scale, "dont_know", False) else ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def _utc(moment: datetime) -> datetime:
+    """``moment`` in UTC without its zone: Excel cells have no time zone."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def as_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.header)
+    if table.labels:
+        writer.writerow(table.labels)
+    for row in table.rows:
+        writer.writerow([_csv_value(value) for value in row])
+    return out.getvalue()
+
+
+def _csv_value(value):
+    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
+
+
+def as_xlsx(table: Table) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("responses")
+    sheet.append([f"{name} (UTC)" if name == "submitted_at" else name for name in table.header])
+    if table.labels:
+        sheet.append(table.labels)
+    for row in table.rows:
+        sheet.append([_utc(value) if isinstance(value, datetime) else value for value in row])
+    codes = workbook.create_sheet("codes")
+    codes.append(list(table.code_header))
+    for code, meaning in table.codes:
+        codes.append([code, meaning])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def response_counts(survey: Survey) -> dict:
+    """Submitted and in-progress responses, and submitted per wave."""
+    by_status = dict(db.session.execute(
+        sa.select(Response.status, sa.func.count()).where(Response.survey_id == survey.id).group_by(Response.status)
+    ).all())
+    by_wave = dict(db.session.execute(
+        sa.select(Response.wave_id, sa.func.count())
+        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+        .group_by(Response.wave_id)
+    ).all())
+    return {
+        "submitted": by_status.get(ResponseStatus.SUBMITTED, 0),
+        "drafts": by_status.get(ResponseStatus.DRAFT, 0),
+        "by_wave": {w.name: by_wave.get(w.id, 0) for w in survey.waves},
+    }

@@ -1,0 +1,168 @@
+"""Personal invitations: importing customers for a survey, issuing links and finding them again.
+
+A link token is HMAC(secret key, nonce): the database keeps the nonce and the token's SHA-256
+only, so a copy of the database alone opens no survey, yet the links can be exported again for
+the SMS, WeChat or email tool without rotating them.
+"""
+import csv
+import hashlib
+import hmac
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...models import AuditAction, ContactChannel, ContactPurpose, Invitation, StaffUser, Survey, Wave
+from ...models.base import now_utc
+from ..platform import audit
+from ..customers import consent
+from ..customers.matching import ContactKeys, check_name, note_arrival, resolve_customer
+from ..errors import InvalidInput
+
+CONTACT_COLUMNS = ("name", "phone", "email", "reference")
+
+
+@dataclass
+class RejectedRow:
+    line: int
+    reason: str
+
+
+@dataclass
+class InvitationImport:
+    """Outcome of :func:`import_invitations`; every row read is counted in one of the lists."""
+
+    read: int = 0
+    created: list[Invitation] = field(default_factory=list)
+    already_invited: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+
+def token_for(invitation: Invitation, secret_key: str) -> str:
+    digest = hmac.new(secret_key.encode(), f"invitation:{invitation.nonce}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:40]
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def import_invitations(
+    survey: Survey, csv_text: str, *, secret_key: str, wave: Wave | None = None,
+    days_valid: int = 60, region: str = "CN", now: datetime | None = None,
+) -> InvitationImport:
+    """Create one invitation per customer row; rows for a customer already invited to this wave are skipped."""
+    now = now or now_utc()
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    if not any(header):
+        raise InvalidInput(_("The file is empty: it needs a header row (name, phone, email, reference) and one row per customer."))
+    if not set(header) & {"phone", "email", "reference"}:
+        raise InvalidInput(_("The file needs a phone, email or reference column."))
+    reader.fieldnames = header
+    segment_names = [name for name in header if name in survey.segment_fields]
+    report = InvitationImport()
+    for line, row in enumerate(reader, start=2):
+        report.read += 1
+        try:
+            keys = ContactKeys.parse(row.get("phone"), row.get("email"), row.get("reference"), region)
+            check_name(row.get("name"))
+        except InvalidInput as error:
+            report.rejected.append(RejectedRow(line, str(error)))
+            continue
+        if not keys.any():
+            report.rejected.append(RejectedRow(line, _("No phone, email or reference.")))
+            continue
+        segments = {name: row[name].strip() for name in segment_names if (row.get(name) or "").strip()}
+        bad = [n for n, v in segments.items() if survey.segment_fields[n] and v not in survey.segment_fields[n]]
+        if bad:
+            report.rejected.append(RejectedRow(line, _("Unknown %(field)s value.", field=bad[0])))
+            continue
+        customer, _created = resolve_customer(keys, row.get("name"))
+        if _already_invited(survey, wave, customer.id):
+            report.already_invited += 1
+            continue
+        invitation = issue_invitation(survey, wave, customer.id, segments, secret_key, now, days_valid)
+        note_arrival(keys, customer, [invitation], at=now)
+        report.created.append(invitation)
+    db.session.commit()
+    return report
+
+
+def _already_invited(survey: Survey, wave: Wave | None, customer_id: int) -> bool:
+    query = sa.select(Invitation.id).where(Invitation.survey_id == survey.id, Invitation.customer_id == customer_id)
+    query = query.where(Invitation.wave_id == wave.id) if wave else query.where(Invitation.wave_id.is_(None))
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def issue_invitation(survey, wave, customer_id, segments, secret_key, now, days_valid) -> Invitation:
+    """Add an invitation with a fresh nonce; the caller commits."""
+    invitation = Invitation(
+        survey_id=survey.id,
+        wave_id=wave.id if wave else None,
+        customer_id=customer_id,
+        nonce=secrets.token_hex(16),
+        token_hash="",
+        segments=segments,
+        expires_at=now + timedelta(days=days_valid),
+    )
+    invitation.token_hash = _hash(token_for(invitation, secret_key))
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == _hash(token)))
+
+
+def export_links(
+    survey: Survey, *, secret_key: str, link_for, optout_link_for=None,
+    channel: ContactChannel = ContactChannel.SMS, actor: StaffUser | None = None, today: date | None = None,
+) -> str:
+    """CSV of every unused, unexpired invitation with its link, for the SMS, WeChat or email tool.
+
+    ``link_for(token)`` and ``optout_link_for(token)`` build the URLs. Each customer goes through
+    :func:`consent.may_contact`: those who opted out, asked to be removed or were contacted
+    within the frequency cap keep their row, with no link and the reason in ``withheld``, so
+    nobody is dropped silently. Handing a link over counts as contacting the customer, and the
+    export is written to the audit log. Commits.
+    """
+    now = now_utc()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*CONTACT_COLUMNS, *survey.segment_fields, "wave", "link", "expires_at", "optout_link", "withheld"])
+    invitations = db.session.scalars(
+        sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.used_at.is_(None))
+        .order_by(Invitation.id)
+    )
+    waves = {w.id: w.name for w in survey.waves}
+    exported = []
+    for invitation in invitations:
+        if invitation.expires_at <= now:
+            continue
+        customer = invitation.customer
+        key = f"invitation:{invitation.id}"
+        decision = consent.may_contact(customer, channel, ContactPurpose.SURVEY, today=today, resend_of=key)
+        link = optout = ""
+        if decision.allowed:
+            consent.record_contact(customer, channel, ContactPurpose.SURVEY, key, at=now)
+            link = link_for(token_for(invitation, secret_key))
+            optout = optout_link_for(consent.optout_token(customer, secret_key)) if optout_link_for else ""
+        exported.append(customer.id)
+        writer.writerow([
+            customer.name or "", customer.phone or "", customer.email or "", customer.reference or "",
+            *(invitation.segments.get(name, "") for name in survey.segment_fields),
+            waves.get(invitation.wave_id, ""), link, invitation.expires_at.date().isoformat(), optout,
+            "" if decision.allowed else decision.message,
+        ])
+    audit.record_access(actor, AuditAction.EXPORT_PERSONAL_DATA, exported,
+                        f"invitation links of survey {survey.slug}", commit=False)
+    db.session.commit()
+    return out.getvalue()
