@@ -1,14 +1,10 @@
 """Manager reports: the satisfaction index and the drivers of loyalty for a survey."""
-import csv
-import io
 from importlib.resources import files
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-
-from analysis import figures
 
 from ..auth.access import role_required
 from ..extensions import db
@@ -41,22 +37,10 @@ def survey_report(slug: str):
         return render_template("errors/error.html", title=_("Unknown filter"), message=str(error)), 400
     report = reporting.report_of(survey, flt)
     instrument = instrument_of(survey.instrument_version)
-    labels = {c.id: c.name.get(current_language()) for c in instrument.constructs}
-    charts = {}
-    if report.fit is not None:
-        ipma = report.fit.ipma()
-        target = labels.get(ipma.target, ipma.target)
-        charts = {
-            "index": _chart(figures.index_bars(report.fit, title=_("Satisfaction index (0-100)"), labels=labels,
-                                               axis_title=_("Index"))),
-            "paths": _chart(figures.path_diagram(report.fit, title=_("Structural model"), labels=labels)),
-            "ipma": _chart(figures.ipma_map(ipma, title=_("Importance-performance map: %(target)s", target=target),
-                                            labels=labels, axis_titles=(_("Importance (index points per point)"),
-                                                                        _("Performance (0-100)")))),
-        }
+    labels = _construct_labels(instrument)
     return render_template(
-        "reports/survey.html", survey=survey, instrument=instrument, labels=labels,
-        report=report, charts=charts, action_form=FlaskForm(), filter_args=request.args,
+        "reports/survey.html", survey=survey, instrument=instrument, labels=labels, report=report,
+        charts=reporting.report_charts(report, labels), action_form=FlaskForm(), filter_args=request.args,
         resamples=BOOTSTRAP_RESAMPLES,
     )
 
@@ -73,15 +57,7 @@ def index_csv(slug: str):
     report = reporting.report_of(survey, flt)
     if report.fit is None:
         abort(404)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["construct", "index", "r2", "alpha", "rho_c", "ave"])
-    reliability = report.fit.reliability
-    for name, value in report.fit.index.items():
-        row = reliability.loc[name]
-        writer.writerow([name, round(value, 3), round(report.fit.r2.get(name, float("nan")), 4), round(row["alpha"], 4),
-                         round(row["rho_c"], 4), round(row["ave"], 4)])
-    return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv; charset=utf-8",
+    return Response(reporting.index_csv(report.fit).encode("utf-8-sig"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{slug}-index.csv"'})
 
 
@@ -107,10 +83,9 @@ def bootstrap_result(slug: str, job_id: str):
     record = db.get_or_404(Job, job_id)
     if record.kind != "bootstrap" or (record.result and record.result.get("survey") != slug):
         abort(404)
-    instrument = instrument_of(survey.instrument_version)
     return render_template("reports/bootstrap.html", survey=survey, job=record,
                            result=(record.result or {}).get("bootstrap"),
-                           labels={c.id: c.name.get(current_language()) for c in instrument.constructs})
+                           labels=_construct_labels(instrument_of(survey.instrument_version)))
 
 
 @bp.get("/plotly.min.js")
@@ -121,8 +96,9 @@ def plotly_js():
     return send_file(str(path), mimetype="text/javascript", max_age=86400)
 
 
-def _chart(figure) -> str:
-    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+def _construct_labels(instrument) -> dict[str, str]:
+    """Construct ids to their names in the reader's language, for tables and charts."""
+    return {c.id: c.name.get(current_language()) for c in instrument.constructs}
 
 
 def _segment_args(survey, source=None) -> dict[str, str]:

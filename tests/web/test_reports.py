@@ -62,8 +62,13 @@ def test_bootstrap_runs_as_a_job_and_shows_intervals(client, auth, demo):
 
 def test_index_csv_and_plotly_are_served(client, auth, demo):
     auth.login("manager")
-    body = client.get("/staff/reports/demo/index.csv").get_data(as_text=True).lstrip("\ufeff")
-    assert body.splitlines()[0] == "construct,index,r2,alpha,rho_c,ave" and len(body.splitlines()) == 7
+    reply = client.get("/staff/reports/demo/index.csv")
+    body = reply.get_data()
+    # Byte for byte what spreadsheets were given so far: a BOM, CRLF line ends, nan for an exogenous R².
+    assert body.startswith(b"\xef\xbb\xbfconstruct,index,r2,alpha,rho_c,ave\r\nexpectations,68.685,nan,")
+    assert b"\r\nsatisfaction,67.026,0.6337,0.8739,0.9225,0.7986\r\n" in body and len(body.splitlines()) == 7
+    assert reply.mimetype == "text/csv" and reply.mimetype_params["charset"] == "utf-8"
+    assert reply.headers["Content-Disposition"] == 'attachment; filename="demo-index.csv"'
     with client.get("/staff/reports/plotly.min.js") as reply:
         assert reply.status_code == 200 and len(reply.get_data()) > 1_000_000
 

@@ -1,7 +1,8 @@
-"""Exports of submitted responses: one row per response, one column per item, CSV or XLSX.
+"""What managers download: the submitted responses, and the construct table of a report.
 
-A cell holds the answer, the code ``dk`` for "don't know", or nothing when the question was not
-shown or not answered, so an analyst can tell a refusal to judge from a skipped question.
+Responses come one row per response, one column per item, as CSV or XLSX. A cell holds the
+answer, the code ``dk`` for "don't know", or nothing when the question was not shown or not
+answered, so an analyst can tell a refusal to judge from a skipped question.
 """
 import csv
 import io
@@ -12,6 +13,8 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
+
+from analysis import PLSResults
 
 from ...extensions import db
 from ...models import Response, ResponseStatus, Survey
@@ -108,6 +111,19 @@ def as_xlsx(table: Table) -> bytes:
         codes.append([code, meaning])
     out = io.BytesIO()
     workbook.save(out)
+    return out.getvalue()
+
+
+def index_csv(fit: PLSResults) -> str:
+    """The construct table of a fit as CSV: index, R² (``nan`` for an exogenous construct) and reliability."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["construct", "index", "r2", "alpha", "rho_c", "ave"])
+    reliability = fit.reliability
+    for name, value in fit.index.items():
+        row = reliability.loc[name]
+        writer.writerow([name, round(value, 3), round(fit.r2.get(name, float("nan")), 4), round(row["alpha"], 4),
+                         round(row["rho_c"], 4), round(row["ave"], 4)])
     return out.getvalue()
 
 

@@ -1,0 +1,32 @@
+"""The charts of the report page: the index bars, the structural model and the importance-performance
+map of a fit, as plotly HTML fragments titled in the reader's language."""
+from flask_babel import gettext as _
+
+from analysis import figures
+
+from .reports import SurveyReport
+
+
+def report_charts(report: SurveyReport, labels: dict[str, str]) -> dict[str, str]:
+    """The report's charts by name (``index``, ``paths``, ``ipma``); none when it has no fit.
+
+    ``labels`` maps construct ids to the names shown.
+    """
+    fit = report.fit
+    if fit is None:
+        return {}
+    ipma = fit.ipma()
+    target = labels.get(ipma.target, ipma.target)
+    return {
+        "index": _html(figures.index_bars(fit, title=_("Satisfaction index (0-100)"), labels=labels,
+                                          axis_title=_("Index"))),
+        "paths": _html(figures.path_diagram(fit, title=_("Structural model"), labels=labels)),
+        "ipma": _html(figures.ipma_map(ipma, title=_("Importance-performance map: %(target)s", target=target),
+                                       labels=labels, axis_titles=(_("Importance (index points per point)"),
+                                                                   _("Performance (0-100)")))),
+    }
+
+
+def _html(figure) -> str:
+    """A figure as a fragment of the page, which loads plotly.js once, from our own host."""
+    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
