@@ -153,3 +153,58 @@ def test_bootstrap_uses_the_cached_fit_and_records_its_data_version(client, auth
     job = db.session.scalar(sa.select(Job))
     assert job.status is JobStatus.DONE and len(fits) == 1
     assert job.result["version"] == data_version(survey_by_slug("demo"))
+
+
+def _answer(survey, count: int, **fixed) -> None:
+    """``count`` submitted responses with every item answered at random, except the ``fixed`` ones."""
+    import random
+
+    from survey_app.services import surveys
+
+    instrument = surveys.instrument_of(survey.instrument_version)
+    chance = random.Random(7)
+    for _ in range(count):
+        values = {i.id: chance.randint(i.scale.min, i.scale.max) for i in instrument.items} | fixed
+        surveys.record_page(survey, form_key=surveys.new_form_key(), values=values, next_page=0, language="en",
+                            final=True, existing=None)
+
+
+def test_a_selection_the_model_cannot_estimate_says_why(client, auth, staff):
+    from tests.factories import make_survey
+
+    _answer(make_survey("shop"), 30, exp1=5)
+    auth.login("manager")
+    reply = client.get("/staff/reports/shop", headers={"Accept-Language": "en"})
+    assert reply.status_code == 200
+    assert "The model cannot be fitted to this selection: item(s) without variation: exp1" in reply.get_data(as_text=True)
+
+
+def test_an_instrument_the_model_refuses_says_why(client, auth, staff):
+    from instruments import BUILTIN_DIR, load_instrument_text
+    from survey_app.services import surveys
+
+    text = (BUILTIN_DIR / "acsi.yaml").read_text(encoding="utf-8")
+    # The loader accepts a path declared twice; the model does not.
+    twice = load_instrument_text(text.replace("  - complaints -> loyalty\n", "  - complaints -> loyalty\n" * 2))
+    survey = surveys.publish_survey(surveys.SurveySpec("Shop survey", "shop", surveys.store_instrument(twice)))
+    _answer(survey, 30)
+    auth.login("manager")
+    reply = client.get("/staff/reports/shop", headers={"Accept-Language": "en"})
+    assert reply.status_code == 200
+    assert "cannot be fitted to this selection: a structural path is declared twice" in reply.get_data(as_text=True)
+
+
+def test_an_error_that_is_not_the_models_is_not_hidden(app, monkeypatch):
+    from survey_app.services.reporting import reports
+    from survey_app.services.reporting.datasets import ResponseFilter
+    from tests.factories import make_survey
+
+    survey = make_survey("shop")
+    _answer(survey, 30)
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug of ours")
+
+    monkeypatch.setattr(reports, "fit_model", broken)
+    with pytest.raises(ValueError, match="a bug of ours"):
+        reports.build_report(survey, ResponseFilter())

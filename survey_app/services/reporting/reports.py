@@ -14,7 +14,8 @@ import pandas as pd
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from analysis import NegativeWeightWarning, PLSResults, fit_model, from_instrument
+from analysis import (EstimationError, ModelSpecificationError, NegativeWeightWarning, PLSResults, fit_model,
+                      from_instrument)
 from analysis.bootstrap import bootstrap
 from analysis.nps import NPSResult, ShareResult, net_promoter_score, top_box
 
@@ -68,12 +69,16 @@ def build_report(survey: Survey, flt: ResponseFilter) -> SurveyReport:
 
 def _fit(instrument, items: np.ndarray) -> tuple[PLSResults | None, list]:
     table = pd.DataFrame(items, columns=list(instrument.item_ids))
+    # Both refusals are the manager's to read, not a 500: the selection can defeat a valid model
+    # (an item nobody varied on), and so can the instrument a survey was published from, whose
+    # loader checks what a questionnaire needs but not all a model does (a path declared twice
+    # passes it). Any other error is a bug and is left to fail.
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", NegativeWeightWarning)
             fit = fit_model(table, from_instrument(instrument), **FIT_SETTINGS)
             fit.index  # computed here so its warning is caught with the others
-    except ValueError as error:
+    except (EstimationError, ModelSpecificationError) as error:
         return None, [_l("The model cannot be fitted to this selection: %(reason)s", reason=str(error))]
     return fit, [str(w.message) for w in caught]
 
