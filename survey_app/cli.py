@@ -8,8 +8,6 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from instruments import InstrumentInvalid, builtin_paths, validate_path
-
 from .config import ROOT
 from .services import surveys
 from .services.platform import users as user_service
@@ -61,8 +59,8 @@ def settlement_limit(name, amount):
 def validate(paths):
     """Check instrument files; print every error with its file and line."""
     failed = False
-    for path in paths or builtin_paths():
-        errors = validate_path(path)
+    for path in paths or surveys.builtin_paths():
+        errors = surveys.validate_path(path)
         for error in errors:
             click.echo(str(error), err=True)
         if errors:
@@ -78,8 +76,8 @@ def validate(paths):
 def load(paths):
     """Store instruments (the built-in ones by default) so surveys can be published from them."""
     try:
-        versions = surveys.load_paths(list(paths) or builtin_paths())
-    except InstrumentInvalid as invalid:
+        versions = surveys.load_paths(list(paths) or surveys.builtin_paths())
+    except surveys.InstrumentInvalid as invalid:
         for error in invalid.errors:
             click.echo(str(error), err=True)
         sys.exit(1)

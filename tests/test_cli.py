@@ -57,6 +57,14 @@ def test_instruments_validate_and_load(runner, tmp_path):
     assert db.session.scalar(sa.select(sa.func.count(InstrumentVersion.id))) == count
 
 
+def test_instruments_load_refuses_a_bad_file_and_names_it(runner, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: broken\nversion: '1'\n")
+    result = runner.invoke(args=["instruments", "load", str(bad)])
+    assert result.exit_code == 1 and "bad.yaml:" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(InstrumentVersion.id))) == 0
+
+
 def test_demo_is_idempotent(runner):
     assert runner.invoke(args=["demo"]).exit_code == 0
     from survey_app.models import Response

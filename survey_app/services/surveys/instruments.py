@@ -4,7 +4,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from instruments import Instrument, load_instrument, load_instrument_text
+# The last three are passed on to the instrument commands, so only services read the instruments package.
+from instruments import (Instrument, load_instrument, load_instrument_text,
+                         InstrumentInvalid, builtin_paths, validate_path)
 
 from ...extensions import db
 from ...models import InstrumentVersion
