@@ -32,7 +32,8 @@ from analysis import Moments, fit_model, parse_model
 from analysis.bootstrap import bootstrap
 
 ROOT = Path(__file__).resolve().parent.parent
-ECSI = Path(os.environ.get("ECSI_DATA", ROOT.parent / "shared" / "data" / "ecsi"))
+# The public ECSI data sets, vendored with the R plspm reference results the tests compare against.
+ECSI = ROOT / "tests" / "analysis" / "results"
 PLSPM_VENV = ROOT / "bench" / ".plspm-venv"
 PLSPM_RESAMPLES = int(os.environ.get("BENCH_PLSPM_RESAMPLES", "10"))
 

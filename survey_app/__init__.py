@@ -8,8 +8,25 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .api import bp as api_bp
+from .auth import bp as auth_bp
+from .callbacks import bp as callbacks_bp
+from .cli import register as register_cli
+from .complaints import bp as complaints_bp
+from .complaints.staff import bp as cases_bp
 from .config import ROOT, Config
+from .customers import bp as customers_bp
+from .customers.optout import bp as optout_bp
+from .errors import bp as errors_bp
 from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+from .health import bp as health_bp
+from .i18n import business_time, current_language, remember_locale, select_locale, url_in_language
+from .jobs import bp as jobs_bp
+from .models import StaffUser
+from .reports import bp as reports_bp
+from .services.platform import jobs
+from .surveys import bp as surveys_bp
+from .surveys.respondent import bp as respondent_bp
 
 
 def create_app(config: type | Mapping | None = None) -> Flask:
@@ -34,10 +51,6 @@ def create_app(config: type | Mapping | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .i18n import business_time, remember_locale, select_locale
-    from .services.platform import jobs
-    from .models import StaffUser
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -59,8 +72,6 @@ def _init_extensions(app: Flask) -> None:
 
     @app.context_processor
     def template_globals():
-        from .i18n import current_language, url_in_language
-
         return {"current_language": current_language(), "languages": app.config["LANGUAGES"],
                 "url_in_language": url_in_language, "has_page": lambda endpoint: endpoint in app.view_functions}
 
@@ -81,20 +92,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .api import bp as api_bp
-    from .auth import bp as auth_bp
-    from .callbacks import bp as callbacks_bp
-    from .customers import bp as customers_bp
-    from .customers.optout import bp as optout_bp
-    from .complaints import bp as complaints_bp
-    from .complaints.staff import bp as cases_bp
-    from .errors import bp as errors_bp
-    from .health import bp as health_bp
-    from .jobs import bp as jobs_bp
-    from .reports import bp as reports_bp
-    from .surveys import bp as surveys_bp
-    from .surveys.respondent import bp as respondent_bp
-
     app.register_blueprint(errors_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp, url_prefix="/staff")
@@ -111,9 +108,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from .cli import register
-
-    register(app)
+    register_cli(app)
 
 
 def _configure_logging(app: Flask) -> None:
