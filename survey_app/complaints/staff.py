@@ -229,7 +229,7 @@ def _case_page(case: Case, form: TransitionForm | None = None, open_event: str |
         steps=[(event, event.row.fields) for event in cases.allowed_events(case, actor)
                if event is not cases.Event.MERGE and not event.row.entry_only],
         can_merge=cases.Event.MERGE in cases.allowed_events(case, actor),
-        clocks=sla.clocks(case, events, sla.targets_for(case), sla.calendar_from_config(), now),
+        clocks=sla.clocks(case, events, sla.allowance_for(case), sla.calendar_from_config(), now),
         staff={u.id: u.username for u in db.session.scalars(db.select(StaffUser))}, teams=teams, agents=_agents(),
         team_names={team.id: team.name for team in teams},
         state_label=cases.state_label, event_label=cases.event_label, category_label=cases.category_label,

@@ -261,7 +261,8 @@ class Attachment(db.Model):
 
 
 class SlaPolicy(db.Model):
-    """Targets in business hours for one category × severity; a null matches any."""
+    """Targets in business hours for one category × severity; a null matches any. Each ``*_hours``
+    column is the one a target of services/cases/sla.py reads."""
 
     __tablename__ = "sla_policy"
     __table_args__ = (UniqueConstraint("category", "severity"),)

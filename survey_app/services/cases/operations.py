@@ -122,7 +122,7 @@ def escalate_breaches(now: datetime | None = None) -> list[Case]:
     events = sla.case_events([c.id for c in cases])
     escalated = []
     for case in cases:
-        breached = sla.breached_targets(sla.clocks(case, events[case.id], sla.targets_for(case), calendar, now),
+        breached = sla.breached_targets(sla.clocks(case, events[case.id], sla.allowance_for(case), calendar, now),
                                         events[case.id])
         if not breached:
             continue
