@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.orm.attributes import set_committed_value
 
 from survey_app.extensions import db
@@ -130,8 +131,6 @@ def test_every_state_and_role_for_event(app, people, event):
 
 @pytest.mark.parametrize("event", list(Event))
 def test_every_event_has_a_label_in_each_language(app, event):
-    from flask_babel import force_locale
-
     with force_locale("en"):
         english = cases.event_label(event)
     with force_locale("zh"):
@@ -149,9 +148,10 @@ def test_every_guard_and_choice_in_the_table_is_callable():
 def test_a_row_naming_a_guard_it_does_not_hold_cannot_be_built():
     sources = frozenset({S.RECEIVED})
     for bad in ({"guards": ("needs_approval",)}, {"guards": (lambda *args: None,)}, {"when": "contested_before"},
-                {"when": workflow.needs_approval}):
+                {"when": workflow.needs_approval}, {"event": "acknowledge"}):
         with pytest.raises(TypeError):
-            Transition(Event.ACKNOWLEDGE, sources, S.ASSESSING, workflow.STAFF, **bad)
+            Transition(**{"event": Event.ACKNOWLEDGE, "sources": sources, "target": S.ASSESSING,
+                          "roles": workflow.STAFF, **bad})
 
 
 def test_a_chosen_row_has_a_row_to_fall_back_on():

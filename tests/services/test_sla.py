@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from freezegun import freeze_time
 
 from survey_app.extensions import db
@@ -104,8 +105,6 @@ def test_without_a_policy_the_configured_hours_apply_in_table_order(app):
 
 @pytest.mark.parametrize("target", sla.TARGETS, ids=lambda target: target.name)
 def test_every_target_has_a_label_in_each_language_and_a_policy_column(app, target):
-    from flask_babel import force_locale
-
     with force_locale("en"):
         english = str(target.label)
     with force_locale("zh"):

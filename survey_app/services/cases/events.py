@@ -32,6 +32,7 @@ class EventRow:
 
     @property
     def required(self) -> tuple[str, ...]:
+        """What it cannot go ahead without: its text, then the other fields it needs."""
         return (self.text, *self.needs) if self.text else self.needs
 
     @property

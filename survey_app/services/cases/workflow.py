@@ -206,9 +206,10 @@ class Transition:
     when: Choice | None = None
 
     def __post_init__(self):
-        # A name or a plain function in place of a guard fails here, as the table is built.
-        if not all(isinstance(g, Guard) for g in self.guards) or not isinstance(self.when, Choice | None):
-            raise TypeError(f"{self.event}: guards must be Guards and when a Choice, not {self.guards}, {self.when}")
+        # A name or a plain function in place of an event, a guard or a choice fails here, as the table is built.
+        if (not isinstance(self.event, Event) or not all(isinstance(g, Guard) for g in self.guards)
+                or not isinstance(self.when, Choice | None)):
+            raise TypeError(f"{self.event!r}: an Event, Guards and a Choice, not {self.guards}, {self.when}")
 
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -302,6 +303,7 @@ def apply(case: Case, event: Event | str, actor: Actor, *, expected_version: int
     refusals = [(g, reason) for g in (*ALWAYS, *rule.guards) if (reason := g(case, actor, merged, now))]
     if not refusals:
         return _record_transition(case, rule, actor, values, now)
+    # The last refusal is said: the row's own guards come after those every step passes.
     guard, reason = refusals[-1]
     if guard.field:
         raise InvalidInput(reason, {guard.field: reason})
