@@ -110,10 +110,10 @@ def transition(reference: str):
     """Make one workflow step; a stale version or a refused step re-shows the page with what was typed."""
     case = _case(reference)
     form = _transition_form()
-    event = form.event.data
+    event = known(cases.Event, form.event.data)
     if not form.validate_on_submit() or event not in cases.EVENTS or not form.version.data.isdigit():
-        return _case_page(case, form=form, open_event=event), 422
-    fields = {name: form[name].data for name in cases.required_fields(event) if name in form}
+        return _case_page(case, form=form, open_event=form.event.data), 422
+    fields = {name: form[name].data for name in event.row.fields if name in form}
     try:
         cases.transition(case, event, cases.Actor.staff(current_user), expected_version=int(form.version.data),
                          fields=fields)
@@ -225,10 +225,11 @@ def _case_page(case: Case, form: TransitionForm | None = None, open_event: str |
     return render_template(
         "complaints/case.html", case=case, complaint=complaint, events=events, form=form, blank=blank,
         open_event=open_event, note_form=note, action_form=FlaskForm(),
-        steps=[(event, cases.required_fields(event)) for event in cases.allowed_events(case, actor)
-               if event != "merge" and event not in cases.ENTRY_EVENTS],
-        can_merge="merge" in cases.allowed_events(case, actor),
-        clocks=sla.clocks(case, events, sla.targets_for(case), sla.calendar_from_config(), now),
+        # Merging asks for the other case in a form of its own.
+        steps=[(event, event.row.fields) for event in cases.allowed_events(case, actor)
+               if event is not cases.Event.MERGE and not event.row.entry_only],
+        can_merge=cases.Event.MERGE in cases.allowed_events(case, actor),
+        clocks=sla.clocks(case, events, sla.allowance_for(case), sla.calendar_from_config(), now),
         staff={u.id: u.username for u in db.session.scalars(db.select(StaffUser))}, teams=teams, agents=_agents(),
         team_names={team.id: team.name for team in teams},
         state_label=cases.state_label, event_label=cases.event_label, category_label=cases.category_label,

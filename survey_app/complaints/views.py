@@ -12,6 +12,8 @@ from ..services.errors import Conflict, InvalidInput, NotFound
 from .forms import ComplaintForm, MessageForm
 
 bp = Blueprint("complaints", __name__)
+# What the tracking page lets the customer do to the decision and the case, besides writing to us.
+TRACKING_STEPS = (cases.Event.ACCEPT, cases.Event.CONTEST, cases.Event.WITHDRAW)
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
@@ -53,7 +55,7 @@ def act(key: str, action: str):
     complaint = _complaint(key)
     case = complaint.case
     form = MessageForm()
-    if action not in ("accept", "contest", "withdraw", "write"):
+    if action not in (*TRACKING_STEPS, "write"):
         abort(404)
     if action != "accept" and not form.validate_on_submit():
         return _tracking_page(complaint, key, form=form, action=action), 422
@@ -66,8 +68,9 @@ def act(key: str, action: str):
         if action == "write":
             case = cases.customer_writes(case, text, expected_version=version, photos=photos)
         else:
-            fields = {"message": text} if action == "contest" else {"reason": text} if action == "withdraw" else {}
-            cases.transition(case, action, cases.CUSTOMER_ACTOR, expected_version=version, fields=fields,
+            step = cases.Event(action)
+            fields = {step.row.text: text} if step.row.text else {}
+            cases.transition(case, step, cases.CUSTOMER_ACTOR, expected_version=version, fields=fields,
                              photos=photos)
     except Conflict as error:
         flash(str(error), "error")

@@ -218,6 +218,7 @@ class CaseEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
     kind: Mapped[EventKind] = mapped_column(str_enum(EventKind))
+    # Read with ``kind``: a workflow event (services/cases/events.py), a message's kind, or the SLA target breached.
     name: Mapped[str] = mapped_column(String(32))
     actor_kind: Mapped[ActorKind] = mapped_column(str_enum(ActorKind))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
@@ -260,7 +261,8 @@ class Attachment(db.Model):
 
 
 class SlaPolicy(db.Model):
-    """Targets in business hours for one category × severity; a null matches any."""
+    """Targets in business hours for one category × severity; a null matches any. Each ``*_hours``
+    column is the one a target of services/cases/sla.py reads."""
 
     __tablename__ = "sla_policy"
     __table_args__ = (UniqueConstraint("category", "severity"),)

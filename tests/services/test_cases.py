@@ -5,47 +5,52 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.orm.attributes import set_committed_value
 
 from survey_app.extensions import db
-from survey_app.models import ActorKind, CaseEvent, CaseState, Remedy, StaffUser, Team
+from survey_app.models import ActorKind, CaseEvent, CaseState, Remedy, Role, StaffUser, Team
 from survey_app.models.base import now_utc
 from survey_app.services import cases
 from survey_app.services.cases import workflow
-from survey_app.services.cases.workflow import CUSTOMER_ACTOR, SYSTEM_ACTOR, Actor
+from survey_app.services.cases.events import Event
+from survey_app.services.cases.workflow import CUSTOMER_ACTOR, SYSTEM_ACTOR, Actor, Transition
 from survey_app.services.errors import Conflict, InvalidInput
 from tests.factories import make_complaint, make_user, put_case_in
 
 S = CaseState
-STAFF = {"agent", "supervisor", "admin"}
-SUPERVISORS = {"supervisor", "admin"}
+STAFF = {Role.AGENT, Role.SUPERVISOR, Role.ADMIN}
+SUPERVISORS = {Role.SUPERVISOR, Role.ADMIN}
+CUSTOMER, SYSTEM = ActorKind.CUSTOMER, ActorKind.SYSTEM
 NOT_CLOSED = {S.RECEIVED, S.ASSESSING, S.INVESTIGATING, S.WAITING_CUSTOMER, S.WAITING_INTERNAL,
               S.PENDING_APPROVAL, S.RESPONDED, S.ESCALATED}
-ROLES = ("agent", "supervisor", "manager", "admin", "customer", "system")
+ROLES = (*Role, CUSTOMER, SYSTEM)
 
-# The specification, written out independently of the table in services/cases.py:
+# The specification, written out independently of the table in services/cases/workflow.py:
 # event -> {state it may start from: the roles that may make it}.
 ALLOWED = {
     "acknowledge": {S.RECEIVED: STAFF},
     "investigate": {S.ASSESSING: STAFF},
     "reject": {S.ASSESSING: STAFF},
     "ask_customer": {S.ASSESSING: STAFF, S.INVESTIGATING: STAFF},
-    "customer_replied": {S.WAITING_CUSTOMER: STAFF | {"customer"}},
+    "customer_replied": {S.WAITING_CUSTOMER: STAFF | {CUSTOMER}},
     "wait_internal": {S.INVESTIGATING: STAFF},
     "resume": {S.WAITING_INTERNAL: STAFF},
     "request_approval": {S.INVESTIGATING: STAFF, S.ESCALATED: STAFF},
     "approve": {S.PENDING_APPROVAL: SUPERVISORS},
     "decline": {S.PENDING_APPROVAL: SUPERVISORS},
     "respond": {S.INVESTIGATING: STAFF, S.ESCALATED: STAFF},
-    "accept": {S.RESPONDED: STAFF | {"customer"}},
-    "contest": {S.RESPONDED: STAFF | {"customer"}},
+    "accept": {S.RESPONDED: STAFF | {CUSTOMER}},
+    "contest": {S.RESPONDED: STAFF | {CUSTOMER}},
     # Not from pending approval: the request would be lost, and it is with the supervisors already.
-    "escalate": {state: STAFF | {"system"} for state in NOT_CLOSED - {S.ESCALATED, S.PENDING_APPROVAL}},
+    "escalate": {state: STAFF | {SYSTEM} for state in NOT_CLOSED - {S.ESCALATED, S.PENDING_APPROVAL}},
     "take_over": {S.ESCALATED: SUPERVISORS},
     "close_unresolved": {S.RESPONDED: SUPERVISORS, S.ESCALATED: SUPERVISORS},
-    "withdraw": {state: STAFF | {"customer"} for state in NOT_CLOSED},
-    "reopen": {S.CLOSED_ACCEPTED: SUPERVISORS | {"customer"}, S.CLOSED_UNRESOLVED: SUPERVISORS | {"customer"}},
+    "withdraw": {state: STAFF | {CUSTOMER} for state in NOT_CLOSED},
+    "reopen": {S.CLOSED_ACCEPTED: SUPERVISORS | {CUSTOMER}, S.CLOSED_UNRESOLVED: SUPERVISORS | {CUSTOMER}},
     "merge": {state: STAFF for state in NOT_CLOSED},
+    # Offered only where a complaint is entered; its guards bind it to that step (test_cases_first_contact.py).
+    "settle": {S.RECEIVED: STAFF},
 }
 TARGET = {
     "acknowledge": S.ASSESSING, "investigate": S.INVESTIGATING, "reject": S.NOT_A_COMPLAINT,
@@ -53,7 +58,7 @@ TARGET = {
     "resume": S.INVESTIGATING, "request_approval": S.PENDING_APPROVAL, "approve": S.RESPONDED,
     "decline": S.INVESTIGATING, "respond": S.RESPONDED, "accept": S.CLOSED_ACCEPTED, "contest": S.INVESTIGATING,
     "escalate": S.ESCALATED, "take_over": S.INVESTIGATING, "close_unresolved": S.CLOSED_UNRESOLVED,
-    "withdraw": S.WITHDRAWN, "reopen": S.INVESTIGATING, "merge": S.MERGED,
+    "withdraw": S.WITHDRAWN, "reopen": S.INVESTIGATING, "merge": S.MERGED, "settle": S.CLOSED_ACCEPTED,
 }
 CLOSURE = {"root_cause": "Seal fitted badly", "resolution_code": "upheld", "remedy": "apology"}
 FIELDS = {
@@ -85,12 +90,16 @@ def people(app):
     return {role: make_user(role, role) for role in ("agent", "supervisor", "manager", "admin")}
 
 
-def actor_for(role: str, people) -> Actor:
-    if role == "customer":
+def actor_for(role: Role | ActorKind, people) -> Actor:
+    if role is CUSTOMER:
         return CUSTOMER_ACTOR
-    if role == "system":
+    if role is SYSTEM:
         return SYSTEM_ACTOR
     return Actor.staff(people[role])
+
+
+def test_the_specification_names_every_step_of_the_table():
+    assert set(ALLOWED) == set(cases.EVENTS) == set(TARGET)
 
 
 @pytest.mark.parametrize("event", sorted(ALLOWED))
@@ -104,6 +113,10 @@ def test_every_state_and_role_for_event(app, people, event):
         fields = dict(FIELDS.get(event, {}), **({"merged_into": survivor.id} if event == "merge" else {}))
         for role in ROLES:
             expected = role in ALLOWED[event].get(state, set())
+            if (event in cases.allowed_events(case, actor_for(role, people))) != expected:
+                mismatches.append((state.value, role.value, "not offered" if expected else "offered"))
+            if event == "settle":
+                continue
             try:
                 record = workflow.apply(case, event, actor_for(role, people), expected_version=case.version,
                                      fields=fields, now=now_utc())
@@ -111,9 +124,42 @@ def test_every_state_and_role_for_event(app, people, event):
             except Conflict:
                 outcome = False
             if outcome != expected:
-                mismatches.append((state.value, role, "refused" if expected else "allowed"))
+                mismatches.append((state.value, role.value, "refused" if expected else "allowed"))
             db.session.rollback()
     assert mismatches == [], f"{event}: wrong for {mismatches}"
+
+
+@pytest.mark.parametrize("event", list(Event))
+def test_every_event_has_a_label_in_each_language(app, event):
+    with force_locale("en"):
+        english = cases.event_label(event)
+    with force_locale("zh"):
+        chinese = cases.event_label(event)
+    assert english == str(event.row.label) and english != event.value
+    assert chinese not in (english, event.value)
+
+
+def test_every_guard_and_choice_in_the_table_is_callable():
+    for row in workflow.TRANSITIONS:
+        assert all(callable(guard) for guard in (*workflow.ALWAYS, *row.guards)), row.event
+        assert row.when is None or callable(row.when), row.event
+
+
+def test_a_row_naming_a_guard_it_does_not_hold_cannot_be_built():
+    sources = frozenset({S.RECEIVED})
+    for bad in ({"guards": ("needs_approval",)}, {"guards": (lambda *args: None,)}, {"when": "contested_before"},
+                {"when": workflow.needs_approval}, {"event": "acknowledge"}):
+        with pytest.raises(TypeError):
+            Transition(**{"event": Event.ACKNOWLEDGE, "sources": sources, "target": S.ASSESSING,
+                          "roles": workflow.STAFF, **bad})
+
+
+def test_a_chosen_row_has_a_row_to_fall_back_on():
+    """Where a choice picks a target, a row without one takes the case otherwise, for the same states and roles."""
+    for index, row in enumerate(workflow.TRANSITIONS):
+        if row.when is not None:
+            assert any(other.event is row.event and other.when is None and row.sources <= other.sources
+                       and row.roles <= other.roles for other in workflow.TRANSITIONS[index + 1:]), row.event
 
 
 def test_transition_appends_event_and_bumps_version(app, people):

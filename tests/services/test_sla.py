@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from freezegun import freeze_time
 
 from survey_app.extensions import db
@@ -68,7 +69,8 @@ def agent(app):
 
 def clock_of(case, target, now):
     events = cases.events_of(case)
-    by_target = {c.target: c for c in sla.clocks(case, events, sla.targets_for(case), sla.calendar_from_config(), now)}
+    by_target = {c.target.name: c for c in sla.clocks(case, events, sla.allowance_for(case), sla.calendar_from_config(),
+                                                       now)}
     return by_target[target]
 
 
@@ -88,11 +90,27 @@ def test_policy_most_specific_wins(app):
     ])
     db.session.commit()
     case = make_complaint("product").case
-    assert sla.targets_for(case).acknowledge == 4
+    assert sla.allowance_for(case).hours["acknowledge"] == 4
     case.severity = Severity.CRITICAL
-    assert (sla.targets_for(case).resolution, sla.targets_for(case).warning_share) == (8, 0.5)
+    assert sla.allowance_for(case) == sla.Allowance({"acknowledge": 1, "first_response": 2, "resolution": 8}, 0.5)
     case.category = "other"
-    assert sla.targets_for(case).acknowledge == 8
+    assert sla.allowance_for(case).hours["acknowledge"] == 8
+
+
+def test_without_a_policy_the_configured_hours_apply_in_table_order(app):
+    app.config.update(SLA_DEFAULT_HOURS=(3, 12, 30), SLA_WARNING_SHARE=0.6)
+    allowance = sla.allowance_for(make_complaint().case)
+    assert allowance == sla.Allowance({"acknowledge": 3, "first_response": 12, "resolution": 30}, 0.6)
+
+
+@pytest.mark.parametrize("target", sla.TARGETS, ids=lambda target: target.name)
+def test_every_target_has_a_label_in_each_language_and_a_policy_column(app, target):
+    with force_locale("en"):
+        english = str(target.label)
+    with force_locale("zh"):
+        chinese = str(target.label)
+    assert english != target.name and chinese not in (english, target.name)
+    assert target.policy_hours.class_ is SlaPolicy and target.policy_hours.key in SlaPolicy.__table__.columns
 
 
 def test_acknowledgement_met_on_time_and_late(app, agent):

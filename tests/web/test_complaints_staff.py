@@ -61,6 +61,12 @@ def test_queue_filters_counts_and_deadline_order(client, staff, auth, app):
     assert late.reference in html and mine.reference not in html
 
 
+def test_case_page_shows_a_clock_for_every_sla_target(client, staff, auth, filed):
+    auth.login("agent")
+    html = client.get(f"/staff/cases/{filed.complaint.reference}", headers=EN).get_data(as_text=True)
+    assert all(f"<th>{label}</th>" in html for label in ("Acknowledge", "First response", "Resolution"))
+
+
 def test_steps_notes_and_replies(client, staff, auth, filed):
     ref = filed.complaint.reference
     auth.login("agent")

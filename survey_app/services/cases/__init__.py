@@ -2,6 +2,7 @@
 the workflow table and the operations beside it, the queue, SLA clocks, routing, settlement at
 first contact and the follow-up of low survey scores. Blueprints call what is named here."""
 from . import first_contact, labels, sla
+from .events import Event
 from .follow_up import open_follow_up
 from .handling_survey import handling_survey_url
 from .intake import (ComplaintInput, Filed, categories, check_intake, customer_by_phone, customer_of_invitation,
@@ -11,14 +12,14 @@ from .operations import add_message, customer_writes, escalate_breaches, merge, 
 from .photos import Photo
 from .queue import QueueFilter, queue
 from .tracking import find_by_reference, find_by_tracking_key, public_photo_names, tracking_key, tracking_url
-from .workflow import (CUSTOMER_ACTOR, ENTRY_EVENTS, EVENTS, FIRST_CONTACT_REMEDIES, SYSTEM_ACTOR, Actor, allowed_events, events_of,
-                       project, required_fields, settlement_limit, transition)
+from .workflow import (CUSTOMER_ACTOR, EVENTS, FIRST_CONTACT_REMEDIES, SYSTEM_ACTOR, Actor, allowed_events, events_of,
+                       project, settlement_limit, transition)
 
 __all__ = [
-    "CUSTOMER_ACTOR", "CUSTOMER_STATUS", "ENTRY_EVENTS", "EVENTS", "FIRST_CONTACT_REMEDIES", "SYSTEM_ACTOR", "Actor", "ComplaintInput", "Filed",
-    "Photo", "QueueFilter", "add_message", "allowed_events", "categories", "category_label", "check_intake",
+    "CUSTOMER_ACTOR", "CUSTOMER_STATUS", "EVENTS", "FIRST_CONTACT_REMEDIES", "SYSTEM_ACTOR", "Actor", "ComplaintInput",
+    "Event", "Filed", "Photo", "QueueFilter", "add_message", "allowed_events", "categories", "category_label", "check_intake",
     "customer_by_phone", "customer_of_invitation", "customer_writes", "escalate_breaches", "event_label", "events_of",
     "file_complaint", "find_by_reference", "find_by_tracking_key", "first_contact", "handling_survey_url", "labels", "merge",
-    "open_follow_up", "project", "public_photo_names", "queue", "reassign", "required_fields", "settlement_limit",
+    "open_follow_up", "project", "public_photo_names", "queue", "reassign", "settlement_limit",
     "sla", "state_label", "tracking_key", "tracking_url", "transition",
 ]

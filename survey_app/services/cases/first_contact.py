@@ -13,6 +13,7 @@ from ...extensions import db
 from ...models import Case, CaseState
 from ...models.base import now_utc
 from . import intake, notices, workflow
+from .events import Event
 from ..errors import DomainError, InvalidInput
 
 
@@ -38,13 +39,13 @@ def _settlement_errors(actor: workflow.Actor, fields: dict) -> dict[str, str]:
     except InvalidInput as error:
         return error.field_errors
     # The category comes with the complaint itself.
-    errors = {name: _("Required.") for name in workflow.SETTLE.required
+    errors = {name: _("Required.") for name in workflow.SETTLE.event.row.required
               if name != "category" and values.get(name) is None}
     for guard in workflow.SETTLE.guards:
-        if guard in workflow.FIELD_GUARDS and workflow.FIELD_GUARDS[guard] not in errors:
-            reason = workflow.GUARDS[guard](None, actor, values, None)
+        if guard.field and guard.field not in errors:
+            reason = guard(None, actor, values, None)
             if reason:
-                errors[workflow.FIELD_GUARDS[guard]] = reason
+                errors[guard.field] = reason
     return errors
 
 
@@ -67,7 +68,7 @@ def settle_at_first_contact(data: intake.ComplaintInput, actor: workflow.Actor, 
     # monthly callbacks draw from the customers they served).
     case.assignee_id = actor.user.id
     try:
-        record = workflow.apply(case, "settle", actor, expected_version=case.version, fields=settlement, now=now)
+        record = workflow.apply(case, Event.SETTLE, actor, expected_version=case.version, fields=settlement, now=now)
     except DomainError:
         db.session.rollback()
         raise

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...models import ActorKind, CaseState, Channel, Remedy, Severity
+from .events import Event
 from .sla import ClockState
 
 S = CaseState
@@ -53,16 +54,11 @@ def state_label(state: CaseState) -> str:
 
 
 def event_label(event: str) -> str:
-    return {
-        "acknowledge": _("Acknowledge"), "investigate": _("Investigate"), "reject": _("Not a complaint"),
-        "ask_customer": _("Ask the customer"), "customer_replied": _("Customer replied"),
-        "wait_internal": _("Wait for a colleague"), "resume": _("Resume"), "request_approval": _("Ask for approval"),
-        "approve": _("Approve"), "decline": _("Decline"), "respond": _("Send the response"),
-        "accept": _("Accepted"), "contest": _("Contested"), "escalate": _("Escalate"), "take_over": _("Take over"),
-        "close_unresolved": _("Close unresolved"), "withdraw": _("Withdraw"), "reopen": _("Reopen"),
-        "merge": _("Merge"), "receive": _("Received"), "reassign": _("Reassigned"),
-        "merged_in": _("Another case merged into this one"), "settle": _("Settled at first contact"),
-    }.get(event, event)
+    """An event of the case log in words; a name the workflow does not write shows as it is."""
+    try:
+        return str(Event(event).row.label)
+    except ValueError:
+        return event
 
 
 SEVERITY_LABELS = {

@@ -15,8 +15,9 @@ from ..platform.jobs import every
 from . import notices, sla
 from .intake import file_follow_on
 from .photos import check_photos
-from .workflow import (CUSTOMER_ACTOR, NOT_CLOSED, S, SUPERVISORS, SYSTEM_ACTOR, Actor, apply, attach_photos,
-                       check_version, guard_agent_works_own_team, guard_within_reopen_window, save, transition)
+from .events import Event
+from .workflow import (CUSTOMER_ACTOR, NOT_CLOSED, S, SUPERVISORS, SYSTEM_ACTOR, Actor, agent_works_own_team, apply,
+                       attach_photos, check_version, save, transition, within_reopen_window)
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def add_message(case: Case, actor: Actor, body: str, *, public: bool, expected_v
     body = (body or "").strip()
     if not body:
         raise InvalidInput(_("Please write something."), {"body": _("Required.")})
-    refusal = guard_agent_works_own_team(case, actor, {}, now)
+    refusal = agent_works_own_team(case, actor, {}, now)
     if refusal:
         raise Conflict(refusal)
     checked = check_photos(photos or [])
@@ -59,13 +60,13 @@ def customer_writes(case: Case, body: str, *, expected_version: int, photos: lis
     case that got it."""
     now = now or now_utc()
     if case.state is S.WAITING_CUSTOMER:
-        transition(case, "customer_replied", CUSTOMER_ACTOR, expected_version=expected_version,
+        transition(case, Event.CUSTOMER_REPLIED, CUSTOMER_ACTOR, expected_version=expected_version,
                    fields={"message": body}, photos=photos, now=now)
         return case
     if case.state in (S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED):
         check_version(case, expected_version)
-        if guard_within_reopen_window(case, CUSTOMER_ACTOR, {}, now) is None:
-            transition(case, "reopen", CUSTOMER_ACTOR, expected_version=expected_version,
+        if within_reopen_window(case, CUSTOMER_ACTOR, {}, now) is None:
+            transition(case, Event.REOPEN, CUSTOMER_ACTOR, expected_version=expected_version,
                        fields={"message": body}, photos=photos, now=now)
             return case
         return file_follow_on(case, body, now, photos=photos)
@@ -83,8 +84,9 @@ def reassign(case: Case, actor: Actor, *, team_id: int | None, assignee_id: int 
     if actor.role not in SUPERVISORS:
         raise Conflict(_("Only a supervisor may reassign a case."))
     case.team_id, case.assignee_id, case.updated_at = team_id, assignee_id, now
-    record = CaseEvent(case_id=case.id, kind=EventKind.ASSIGNMENT, name="reassign", actor_kind=actor.kind,
-                       actor_id=actor.user.id, changes={"team_id": team_id, "assignee_id": assignee_id}, at=now)
+    record = CaseEvent(case_id=case.id, kind=EventKind.ASSIGNMENT, name=Event.REASSIGN.value, actor_kind=actor.kind,
+                       actor_id=actor.user.id, changes={"team_id": team_id, "assignee_id": assignee_id},
+                       public=Event.REASSIGN.row.public, at=now)
     db.session.add(record)
     save(case)
     return record
@@ -98,11 +100,12 @@ def merge(duplicate: Case, survivor: Case, actor: Actor, *, expected_version: in
     now = now or now_utc()
     if duplicate.id == survivor.id or survivor.is_closed:
         raise Conflict(_("A case can only be merged into another case that is not closed."))
-    record = apply(duplicate, "merge", actor, expected_version=expected_version,
+    record = apply(duplicate, Event.MERGE, actor, expected_version=expected_version,
                    fields={"merged_into": survivor.id}, now=now)
-    db.session.add(CaseEvent(case_id=survivor.id, kind=EventKind.MERGE, name="merged_in", actor_kind=actor.kind,
-                             actor_id=actor.user.id if actor.user else None,
-                             changes={"case": duplicate.id, "reference": duplicate.reference}, at=now))
+    db.session.add(CaseEvent(case_id=survivor.id, kind=EventKind.MERGE, name=Event.MERGED_IN.value,
+                             actor_kind=actor.kind, actor_id=actor.user.id if actor.user else None,
+                             changes={"case": duplicate.id, "reference": duplicate.reference},
+                             public=Event.MERGED_IN.row.public, at=now))
     survivor.updated_at = now
     save(case=duplicate)
     return record
@@ -119,7 +122,7 @@ def escalate_breaches(now: datetime | None = None) -> list[Case]:
     events = sla.case_events([c.id for c in cases])
     escalated = []
     for case in cases:
-        breached = sla.breached_targets(sla.clocks(case, events[case.id], sla.targets_for(case), calendar, now),
+        breached = sla.breached_targets(sla.clocks(case, events[case.id], sla.allowance_for(case), calendar, now),
                                         events[case.id])
         if not breached:
             continue
@@ -129,7 +132,7 @@ def escalate_breaches(now: datetime | None = None) -> list[Case]:
         if case.state is S.PENDING_APPROVAL:
             case.updated_at = now
         else:
-            apply(case, "escalate", SYSTEM_ACTOR, expected_version=case.version,
+            apply(case, Event.ESCALATE, SYSTEM_ACTOR, expected_version=case.version,
                   fields={"reason": _("SLA breached: %(targets)s", targets=", ".join(breached))}, now=now)
             escalated.append(case)
         save(case)

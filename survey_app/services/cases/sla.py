@@ -1,9 +1,11 @@
 """SLA clocks computed from a case's event log, in business hours with a holiday calendar.
 
 Nothing is counted in place: every figure is recomputed from the events, so a late or corrected
-event gives the right answer and two processes never disagree about a counter.
+event gives the right answer and two processes never disagree about a counter. Each target is one
+row of :data:`TARGETS`; its clock starts when the case is opened.
 """
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -12,17 +14,19 @@ from zoneinfo import ZoneInfo
 import holidays
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ...extensions import db
 from ...models import ActorKind, CalendarDay, Case, CaseEvent, CaseState, EventKind, SlaPolicy, StateCategory
 
+CLOSED = frozenset(state for state in CaseState if state.category is StateCategory.CLOSED)
+# Resting on a decision: answered, or closed.
+DECIDED = frozenset({CaseState.RESPONDED}) | CLOSED
 # The clock stops while the case waits for the customer (for information, or for their answer
 # to our response) and once it is closed; waiting on a colleague does not stop it.
-CLOCK_STOPPED = frozenset(
-    {CaseState.WAITING_CUSTOMER, CaseState.RESPONDED}
-    | {state for state in CaseState if state.category is StateCategory.CLOSED}
-)
-TARGETS = ("acknowledge", "first_response", "resolution")
+CLOCK_STOPPED = DECIDED | {CaseState.WAITING_CUSTOMER}
 
 
 class ClockState(enum.StrEnum):
@@ -102,20 +106,51 @@ def calendar_from_config() -> BusinessCalendar:
                             config["HOLIDAY_COUNTRY"] or None, overrides)
 
 
-@dataclass(frozen=True)
-class Targets:
-    """Business hours allowed for each target, and the share after which to warn."""
+def acknowledged(events: list[CaseEvent]) -> datetime | None:
+    """When the case first left "received", by whichever step."""
+    return next((e.at for e in events if e.from_state is CaseState.RECEIVED and e.to_state is not None), None)
 
-    acknowledge: float
-    first_response: float
-    resolution: float
+
+def first_answered(events: list[CaseEvent]) -> datetime | None:
+    """When staff first wrote something the customer sees."""
+    return next((e.at for e in events if e.public and e.actor_kind is ActorKind.STAFF), None)
+
+
+def resolved(events: list[CaseEvent]) -> datetime | None:
+    """When the case came to rest on a decision, while it still rests on one."""
+    last = next((e for e in reversed(events) if e.to_state is not None), None)
+    return last.at if last is not None and last.to_state in DECIDED else None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One SLA target: its name (also that of its breach in the log), its label, the moment the log
+    says it was met, the policy column holding its business hours, and the states that pause it."""
+
+    name: str
+    label: LazyString
+    met: Callable[[list[CaseEvent]], datetime | None]
+    policy_hours: InstrumentedAttribute
+    paused_in: frozenset[CaseState] = CLOCK_STOPPED
+
+
+# In this order the configured SLA_DEFAULT_HOURS give each target's hours when no policy matches.
+TARGETS: tuple[Target, ...] = (
+    Target("acknowledge", _l("Acknowledge"), acknowledged, SlaPolicy.acknowledge_hours),
+    Target("first_response", _l("First response"), first_answered, SlaPolicy.first_response_hours),
+    Target("resolution", _l("Resolution"), resolved, SlaPolicy.resolution_hours),
+)
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """Business hours allowed for each target, by name, and the share after which to warn."""
+
+    hours: dict[str, float]
     warning_share: float
 
-    def hours(self, target: str) -> float:
-        return getattr(self, target)
 
-
-def targets_for(case: Case) -> Targets:
+def allowance_for(case: Case) -> Allowance:
     """The most specific policy for the case's category and severity, else the configured default."""
     candidates = db.session.scalars(sa.select(SlaPolicy).where(
         sa.or_(SlaPolicy.category == case.category, SlaPolicy.category.is_(None)),
@@ -123,16 +158,16 @@ def targets_for(case: Case) -> Targets:
     )).all()
     if candidates:
         best = max(candidates, key=lambda p: (p.category is not None, p.severity is not None))
-        return Targets(best.acknowledge_hours, best.first_response_hours, best.resolution_hours, best.warning_share)
-    ack, first, resolution = current_app.config["SLA_DEFAULT_HOURS"]
-    return Targets(ack, first, resolution, current_app.config["SLA_WARNING_SHARE"])
+        return Allowance({t.name: getattr(best, t.policy_hours.key) for t in TARGETS}, best.warning_share)
+    defaults = zip(TARGETS, current_app.config["SLA_DEFAULT_HOURS"], strict=True)
+    return Allowance({t.name: hours for t, hours in defaults}, current_app.config["SLA_WARNING_SHARE"])
 
 
 @dataclass(frozen=True)
 class Clock:
     """One SLA target of one case, as :func:`clocks` computes it."""
 
-    target: str
+    target: Target
     state: ClockState
     allowed_seconds: float
     used_seconds: float
@@ -144,51 +179,41 @@ class Clock:
         return self.used_seconds / self.allowed_seconds if self.allowed_seconds else 1.0
 
 
-def running_intervals(opened_at: datetime, events: list[CaseEvent], until: datetime) -> list[tuple[datetime, datetime]]:
-    """The stretches, up to ``until``, in which the case was in a state whose clock runs."""
+def running_intervals(opened_at: datetime, events: list[CaseEvent], until: datetime,
+                      paused_in: frozenset[CaseState]) -> list[tuple[datetime, datetime]]:
+    """The stretches, up to ``until``, in which the case was in a state not in ``paused_in``."""
     intervals, state, since = [], CaseState.RECEIVED, opened_at
     for event in events:
         if event.to_state is None or event.at > until:
             continue
-        if state not in CLOCK_STOPPED and event.at > since:
+        if state not in paused_in and event.at > since:
             intervals.append((since, event.at))
         state, since = event.to_state, event.at
-    if state not in CLOCK_STOPPED and until > since:
+    if state not in paused_in and until > since:
         intervals.append((since, until))
     return intervals
 
 
-def met_at(target: str, events: list[CaseEvent]) -> datetime | None:
-    """When a target was met, read from the log; resolution is met while the case rests on a decision."""
-    if target == "acknowledge":
-        return next((e.at for e in events if e.from_state is CaseState.RECEIVED and e.to_state is not None), None)
-    if target == "first_response":
-        return next((e.at for e in events if e.public and e.actor_kind is ActorKind.STAFF), None)
-    last = next((e for e in reversed(events) if e.to_state is not None), None)
-    if last is not None and last.to_state in CLOCK_STOPPED - {CaseState.WAITING_CUSTOMER}:
-        return last.at
-    return None
-
-
-def clocks(case: Case, events: list[CaseEvent], targets: Targets, calendar: BusinessCalendar, now: datetime) -> list[Clock]:
+def clocks(case: Case, events: list[CaseEvent], allowance: Allowance, calendar: BusinessCalendar,
+           now: datetime) -> list[Clock]:
     """The state of every SLA target of ``case`` at ``now``."""
-    return [_clock(target, case, events, targets, calendar, now) for target in TARGETS]
+    return [_clock(target, case, events, allowance, calendar, now) for target in TARGETS]
 
 
-def _clock(target, case, events, targets, calendar, now) -> Clock:
-    allowed = targets.hours(target) * 3600
-    done_at = met_at(target, events)
+def _clock(target: Target, case, events, allowance: Allowance, calendar, now) -> Clock:
+    allowed = allowance.hours[target.name] * 3600
+    done_at = target.met(events)
     until = done_at or now
-    intervals = running_intervals(case.opened_at, events, until)
+    intervals = running_intervals(case.opened_at, events, until, target.paused_in)
     used = sum(calendar.seconds_between(a, b) for a, b in intervals)
     due_at = _due_at(intervals, allowed, calendar)
     if done_at is not None:
         state = ClockState.MET if used <= allowed else ClockState.MET_LATE
     elif used > allowed:
         state = ClockState.BREACHED
-    elif case.state in CLOCK_STOPPED:
+    elif case.state in target.paused_in:
         state = ClockState.PAUSED
-    elif used >= targets.warning_share * allowed:
+    elif used >= allowance.warning_share * allowed:
         state = ClockState.WARNING
     else:
         state = ClockState.OK
@@ -222,10 +247,10 @@ def clocks_for(cases: list[Case], now: datetime) -> dict[int, list[Clock]]:
     """SLA clocks of many cases at once, for the queue."""
     calendar = calendar_from_config()
     events = case_events([case.id for case in cases])
-    return {case.id: clocks(case, events[case.id], targets_for(case), calendar, now) for case in cases}
+    return {case.id: clocks(case, events[case.id], allowance_for(case), calendar, now) for case in cases}
 
 
 def breached_targets(clock_list: list[Clock], events: list[CaseEvent]) -> list[str]:
-    """Targets breached now that have not been escalated for yet (the log says which were)."""
+    """Names of the targets breached now that have not been escalated for yet (the log says which were)."""
     escalated = {e.name for e in events if e.kind is EventKind.SLA_BREACH}
-    return [c.target for c in clock_list if c.state is ClockState.BREACHED and c.target not in escalated]
+    return [c.target.name for c in clock_list if c.state is ClockState.BREACHED and c.target.name not in escalated]

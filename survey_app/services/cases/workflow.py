@@ -4,6 +4,7 @@ Every change appends a :class:`CaseEvent`; the case row is the projection of tho
 carries a version. A write names the version its author saw: an older one is refused with a
 :class:`Conflict`, and the row's own ``WHERE version =`` check catches a write racing past that.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -14,26 +15,26 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
-from ...models import (ActorKind, Attachment, Case, CaseEvent, CaseState, Channel, EventKind, Remedy, Severity, StaffUser,
-                      StateCategory)
+from ...models import (ActorKind, Attachment, Case, CaseEvent, CaseState, Channel, EventKind, Remedy, Role, Severity,
+                       StaffUser, StateCategory)
 from ...models.base import now_utc
 from ..errors import Conflict, InvalidInput
+from .events import Event
 from .handling_survey import invite_to_handling_survey
 from .labels import event_label, state_label
 from .notices import tell_customer
 from .photos import check_photos
 
 S = CaseState
-STAFF = frozenset({"agent", "supervisor", "admin"})
-SUPERVISORS = frozenset({"supervisor", "admin"})
-CUSTOMER = frozenset({"customer"})
-SYSTEM = frozenset({"system"})
+E = Event
+STAFF = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+CUSTOMER = frozenset({ActorKind.CUSTOMER})
+SYSTEM = frozenset({ActorKind.SYSTEM})
 NOT_CLOSED = frozenset(s for s in CaseState if s.category is not StateCategory.CLOSED)
 # Fields kept on the case: a transition needing one is satisfied by the value already there.
 CASE_FIELDS = ("category", "severity", "root_cause", "resolution_code", "remedy", "remedy_amount")
-CLOSURE_FIELDS = ("category", "root_cause", "resolution_code", "remedy")
-# Text a transition carries in its event; these must be given with the transition itself.
-PUBLIC_TEXT = ("message", "decision", "reason", "recourse")
+FIRST_CONTACT_REMEDIES = (Remedy.APOLOGY, Remedy.EXPLANATION, Remedy.GOODWILL)
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ class Actor:
         return cls(ActorKind.STAFF, user)
 
     @property
-    def role(self) -> str:
-        return self.user.role.value if self.user is not None else self.kind.value
+    def role(self) -> Role | ActorKind:
+        """A staff member's role; the customer and the system act as their own kind."""
+        return self.user.role if self.user is not None else self.kind
 
 
 CUSTOMER_ACTOR = Actor(ActorKind.CUSTOMER)
@@ -57,57 +59,30 @@ SYSTEM_ACTOR = Actor(ActorKind.SYSTEM)
 
 
 @dataclass(frozen=True)
-class Transition:
-    event: str
-    sources: frozenset[CaseState]
-    target: CaseState
-    roles: frozenset[str]
-    required: tuple[str, ...] = ()
-    guards: tuple[str, ...] = ()
+class Guard:
+    """A rule that may refuse a transition: ``check`` says why, or None to let it go ahead. A guard
+    refusing what was typed rather than the step names the ``field`` its refusal is shown at."""
+
+    check: Callable[[Case | None, Actor, dict, datetime | None], str | None]
+    field: str | None = None
+
+    def __call__(self, case: Case | None, actor: Actor, values: dict, now: datetime | None) -> str | None:
+        return self.check(case, actor, values, now)
 
 
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition("acknowledge", frozenset({S.RECEIVED}), S.ASSESSING, STAFF),
-    Transition("investigate", frozenset({S.ASSESSING}), S.INVESTIGATING, STAFF, ("category", "severity")),
-    Transition("reject", frozenset({S.ASSESSING}), S.NOT_A_COMPLAINT, STAFF, ("reason",)),
-    Transition("ask_customer", frozenset({S.ASSESSING, S.INVESTIGATING}), S.WAITING_CUSTOMER, STAFF, ("message",)),
-    # The answer takes the case back to where the question was asked from.
-    Transition("customer_replied", frozenset({S.WAITING_CUSTOMER}), S.ASSESSING, STAFF | CUSTOMER, ("message",),
-               ("asked_while_assessing",)),
-    Transition("customer_replied", frozenset({S.WAITING_CUSTOMER}), S.INVESTIGATING, STAFF | CUSTOMER, ("message",)),
-    Transition("wait_internal", frozenset({S.INVESTIGATING}), S.WAITING_INTERNAL, STAFF, ("message",)),
-    Transition("resume", frozenset({S.WAITING_INTERNAL}), S.INVESTIGATING, STAFF),
-    Transition("request_approval", frozenset({S.INVESTIGATING, S.ESCALATED}), S.PENDING_APPROVAL, STAFF,
-               ("decision", *CLOSURE_FIELDS), ("amount_given_for_money", "needs_approval")),
-    Transition("approve", frozenset({S.PENDING_APPROVAL}), S.RESPONDED, SUPERVISORS, (), ("not_own_request",)),
-    Transition("decline", frozenset({S.PENDING_APPROVAL}), S.INVESTIGATING, SUPERVISORS, ("message",)),
-    Transition("respond", frozenset({S.INVESTIGATING, S.ESCALATED}), S.RESPONDED, STAFF,
-               ("decision", *CLOSURE_FIELDS), ("amount_given_for_money", "within_approval_limit")),
-    Transition("accept", frozenset({S.RESPONDED}), S.CLOSED_ACCEPTED, STAFF | CUSTOMER),
-    # A second contest goes over the handler's head.
-    Transition("contest", frozenset({S.RESPONDED}), S.ESCALATED, STAFF | CUSTOMER, ("message",), ("contested_before",)),
-    Transition("contest", frozenset({S.RESPONDED}), S.INVESTIGATING, STAFF | CUSTOMER, ("message",)),
-    # A case waiting for approval already rests with the supervisors: escalating it would drop the request.
-    Transition("escalate", NOT_CLOSED - {S.ESCALATED, S.PENDING_APPROVAL}, S.ESCALATED, STAFF | SYSTEM, ("reason",)),
-    Transition("take_over", frozenset({S.ESCALATED}), S.INVESTIGATING, SUPERVISORS),
-    Transition("close_unresolved", frozenset({S.RESPONDED, S.ESCALATED}), S.CLOSED_UNRESOLVED, SUPERVISORS,
-               ("recourse", *CLOSURE_FIELDS)),
-    Transition("withdraw", NOT_CLOSED, S.WITHDRAWN, STAFF | CUSTOMER, ("reason",)),
-    Transition("reopen", frozenset({S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED}), S.INVESTIGATING,
-               SUPERVISORS | CUSTOMER, ("message",), ("within_reopen_window",)),
-    Transition("merge", NOT_CLOSED, S.MERGED, STAFF, ("merged_into",)),
-    # The front line settles a small complaint in the step that records it (see settle_at_first_contact).
-    Transition("settle", frozenset({S.RECEIVED}), S.CLOSED_ACCEPTED, STAFF, ("decision", *CLOSURE_FIELDS),
-               ("taken_by_actor", "first_contact_remedy", "amount_given_for_money", "within_settlement_limit")),
-)
-SETTLE = next(t for t in TRANSITIONS if t.event == "settle")
-FIRST_CONTACT_REMEDIES = (Remedy.APOLOGY, Remedy.EXPLANATION, Remedy.GOODWILL)
-EVENTS = tuple(dict.fromkeys(t.event for t in TRANSITIONS))
-# Events whose text the customer sees; the rest of the log is for staff.
-PUBLIC_EVENTS = frozenset({"reject", "ask_customer", "customer_replied", "approve", "respond", "accept", "contest",
-                           "close_unresolved", "withdraw", "reopen", "settle"})
-# Steps made where a complaint is entered, never offered on the case page.
-ENTRY_EVENTS = frozenset({"settle"})
+@dataclass(frozen=True)
+class Choice:
+    """A condition that chooses between the transitions of one event: the row applies when it holds."""
+
+    holds: Callable[[Case], bool]
+
+    def __call__(self, case: Case) -> bool:
+        return self.holds(case)
+
+
+def field_guard(field: str) -> Callable[[Callable], Guard]:
+    """Declare a function a :class:`Guard` of what was typed in ``field``."""
+    return lambda check: Guard(check, field)
 
 
 # Guards: each returns None when the transition may go ahead, else the reason it may not.
@@ -115,35 +90,39 @@ def _approval_limit() -> Decimal:
     return Decimal(str(current_app.config["REMEDY_APPROVAL_LIMIT"]))
 
 
-def guard_amount_given_for_money(case, actor, values, now):
+@field_guard("remedy_amount")
+def amount_given_for_money(case, actor, values, now):
     if values.get("remedy") in (Remedy.REFUND, Remedy.GOODWILL) and not values.get("remedy_amount"):
         return _("A refund or goodwill payment needs an amount.")
     return None
 
 
-def guard_needs_approval(case, actor, values, now):
+@field_guard("remedy_amount")
+def needs_approval(case, actor, values, now):
     if (values.get("remedy_amount") or 0) <= _approval_limit():
         return _("This remedy is within the limit: send the response directly.")
     return None
 
 
-def guard_within_approval_limit(case, actor, values, now):
+@field_guard("remedy_amount")
+def within_approval_limit(case, actor, values, now):
     """Four eyes on large remedies: over the limit, whoever proposes one has another approve it."""
     if (values.get("remedy_amount") or 0) > _approval_limit():
         return _("A remedy over %(limit)s needs the approval of a supervisor other than you: use “%(step)s”.",
-                 limit=_approval_limit(), step=event_label("request_approval"))
+                 limit=_approval_limit(), step=event_label(E.REQUEST_APPROVAL))
     return None
 
 
-def _latest(case: Case, event: str, column):
+def _latest(case: Case, event: Event, column):
     """``column`` of the case's latest ``event``, read from the log (None when there is none)."""
-    return db.session.scalar(sa.select(column).where(CaseEvent.case_id == case.id, CaseEvent.name == event)
+    return db.session.scalar(sa.select(column).where(CaseEvent.case_id == case.id, CaseEvent.name == event.value)
                              .order_by(CaseEvent.id.desc()).limit(1))
 
 
-def guard_not_own_request(case, actor, values, now):
+@Guard
+def not_own_request(case, actor, values, now):
     """Four eyes: whoever asked for an approval cannot give it."""
-    requester = _latest(case, "request_approval", CaseEvent.actor_id)
+    requester = _latest(case, E.REQUEST_APPROVAL, CaseEvent.actor_id)
     if actor.user is not None and requester == actor.user.id:
         return _("You asked for this approval: another supervisor or an admin must give it.")
     return None
@@ -155,7 +134,8 @@ def settlement_limit(user: StaffUser) -> Decimal:
     return Decimal(str(current_app.config["FIRST_CONTACT_LIMIT"]))
 
 
-def guard_taken_by_actor(case, actor, values, now):
+@Guard
+def taken_by_actor(case, actor, values, now):
     """Only the person who took the complaint settles it at first contact, and only then."""
     complaint = case.complaint
     if actor.user is not None and complaint.entered_by_id == actor.user.id and case.version == 1:
@@ -163,28 +143,23 @@ def guard_taken_by_actor(case, actor, values, now):
     return _("Only the person taking a complaint can settle it at first contact, as they enter it.")
 
 
-def guard_first_contact_remedy(case, actor, values, now):
+@field_guard("remedy")
+def first_contact_remedy(case, actor, values, now):
     if values.get("remedy") not in FIRST_CONTACT_REMEDIES:
         return _("At first contact: an apology, an explanation or a goodwill gesture.")
     return None
 
 
-def guard_within_settlement_limit(case, actor, values, now):
+@field_guard("remedy_amount")
+def within_settlement_limit(case, actor, values, now):
     limit = settlement_limit(actor.user)
     if (values.get("remedy_amount") or 0) > limit:
         return _("Over your limit of %(limit)s for settling at once: open the case and ask for approval.", limit=limit)
     return None
 
 
-def guard_asked_while_assessing(case, actor, values, now):
-    return None if _latest(case, "ask_customer", CaseEvent.from_state) is S.ASSESSING else _("Asked while investigating.")
-
-
-def guard_contested_before(case, actor, values, now):
-    return None if _latest(case, "contest", CaseEvent.id) is not None else _("First contest.")
-
-
-def guard_within_reopen_window(case, actor, values, now):
+@Guard
+def within_reopen_window(case, actor, values, now):
     if actor.kind is not ActorKind.CUSTOMER:
         return None
     if case.closed_at and now - case.closed_at <= timedelta(days=current_app.config["REOPEN_WINDOW_DAYS"]):
@@ -192,9 +167,10 @@ def guard_within_reopen_window(case, actor, values, now):
     return _("The case closed more than %(days)d days ago.", days=current_app.config["REOPEN_WINDOW_DAYS"])
 
 
-def guard_agent_works_own_team(case, actor, values, now):
+@Guard
+def agent_works_own_team(case, actor, values, now):
     """Agents work the cases of their team and those given to them; supervisors any case."""
-    if actor.role != "agent":
+    if actor.role != Role.AGENT:
         return None
     user = actor.user
     if case.assignee_id == user.id or case.team is None or case.team.name == user.team:
@@ -202,31 +178,95 @@ def guard_agent_works_own_team(case, actor, values, now):
     return _("This case belongs to another team.")
 
 
-GUARDS = {name.removeprefix("guard_"): fn for name, fn in globals().items() if name.startswith("guard_")}
-ALWAYS = ("agent_works_own_team",)
-# Guards that refuse what was typed rather than the step itself: their refusal is shown at the field.
-FIELD_GUARDS = {"amount_given_for_money": "remedy_amount", "needs_approval": "remedy_amount",
-                "within_approval_limit": "remedy_amount", "first_contact_remedy": "remedy",
-                "within_settlement_limit": "remedy_amount"}
+# Guards every transition passes.
+ALWAYS = (agent_works_own_team,)
 
 
-def allowed_events(case: Case, actor: Actor) -> list[str]:
+@Choice
+def asked_while_assessing(case: Case) -> bool:
+    return _latest(case, E.ASK_CUSTOMER, CaseEvent.from_state) is S.ASSESSING
+
+
+@Choice
+def contested_before(case: Case) -> bool:
+    return _latest(case, E.CONTEST, CaseEvent.id) is not None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the table: ``event`` takes a case from any of ``sources`` to ``target`` when one of
+    ``roles`` makes it, ``when`` chooses this row (else the next row of the event applies) and no
+    guard refuses. What the event needs is in its :class:`EventRow`."""
+
+    event: Event
+    sources: frozenset[CaseState]
+    target: CaseState
+    roles: frozenset[Role | ActorKind]
+    guards: tuple[Guard, ...] = ()
+    when: Choice | None = None
+
+    def __post_init__(self):
+        # A name or a plain function in place of an event, a guard or a choice fails here, as the table is built.
+        if (not isinstance(self.event, Event) or not all(isinstance(g, Guard) for g in self.guards)
+                or not isinstance(self.when, Choice | None)):
+            raise TypeError(f"{self.event!r}: an Event, Guards and a Choice, not {self.guards}, {self.when}")
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(E.ACKNOWLEDGE, frozenset({S.RECEIVED}), S.ASSESSING, STAFF),
+    Transition(E.INVESTIGATE, frozenset({S.ASSESSING}), S.INVESTIGATING, STAFF),
+    Transition(E.REJECT, frozenset({S.ASSESSING}), S.NOT_A_COMPLAINT, STAFF),
+    Transition(E.ASK_CUSTOMER, frozenset({S.ASSESSING, S.INVESTIGATING}), S.WAITING_CUSTOMER, STAFF),
+    # The answer takes the case back to where the question was asked from.
+    Transition(E.CUSTOMER_REPLIED, frozenset({S.WAITING_CUSTOMER}), S.ASSESSING, STAFF | CUSTOMER,
+               when=asked_while_assessing),
+    Transition(E.CUSTOMER_REPLIED, frozenset({S.WAITING_CUSTOMER}), S.INVESTIGATING, STAFF | CUSTOMER),
+    Transition(E.WAIT_INTERNAL, frozenset({S.INVESTIGATING}), S.WAITING_INTERNAL, STAFF),
+    Transition(E.RESUME, frozenset({S.WAITING_INTERNAL}), S.INVESTIGATING, STAFF),
+    Transition(E.REQUEST_APPROVAL, frozenset({S.INVESTIGATING, S.ESCALATED}), S.PENDING_APPROVAL, STAFF,
+               (amount_given_for_money, needs_approval)),
+    Transition(E.APPROVE, frozenset({S.PENDING_APPROVAL}), S.RESPONDED, SUPERVISORS, (not_own_request,)),
+    Transition(E.DECLINE, frozenset({S.PENDING_APPROVAL}), S.INVESTIGATING, SUPERVISORS),
+    Transition(E.RESPOND, frozenset({S.INVESTIGATING, S.ESCALATED}), S.RESPONDED, STAFF,
+               (amount_given_for_money, within_approval_limit)),
+    Transition(E.ACCEPT, frozenset({S.RESPONDED}), S.CLOSED_ACCEPTED, STAFF | CUSTOMER),
+    # A second contest goes over the handler's head.
+    Transition(E.CONTEST, frozenset({S.RESPONDED}), S.ESCALATED, STAFF | CUSTOMER, when=contested_before),
+    Transition(E.CONTEST, frozenset({S.RESPONDED}), S.INVESTIGATING, STAFF | CUSTOMER),
+    # A case waiting for approval already rests with the supervisors: escalating it would drop the request.
+    Transition(E.ESCALATE, NOT_CLOSED - {S.ESCALATED, S.PENDING_APPROVAL}, S.ESCALATED, STAFF | SYSTEM),
+    Transition(E.TAKE_OVER, frozenset({S.ESCALATED}), S.INVESTIGATING, SUPERVISORS),
+    Transition(E.CLOSE_UNRESOLVED, frozenset({S.RESPONDED, S.ESCALATED}), S.CLOSED_UNRESOLVED, SUPERVISORS),
+    Transition(E.WITHDRAW, NOT_CLOSED, S.WITHDRAWN, STAFF | CUSTOMER),
+    Transition(E.REOPEN, frozenset({S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED}), S.INVESTIGATING,
+               SUPERVISORS | CUSTOMER, (within_reopen_window,)),
+    Transition(E.MERGE, NOT_CLOSED, S.MERGED, STAFF),
+    # The front line settles a small complaint in the step that records it (see settle_at_first_contact).
+    Transition(E.SETTLE, frozenset({S.RECEIVED}), S.CLOSED_ACCEPTED, STAFF,
+               (taken_by_actor, first_contact_remedy, amount_given_for_money, within_settlement_limit)),
+)
+SETTLE = next(t for t in TRANSITIONS if t.event is E.SETTLE)
+# The steps someone may take, in table order; the other events of the log are written by the code.
+EVENTS = tuple(dict.fromkeys(t.event for t in TRANSITIONS))
+
+
+def allowed_events(case: Case, actor: Actor) -> list[Event]:
     """The events this actor could make now, role and state permitting (fields and guards are checked on apply)."""
-    return [e for e in EVENTS if any(t.event == e and case.state in t.sources and actor.role in t.roles
+    return [e for e in EVENTS if any(t.event is e and case.state in t.sources and actor.role in t.roles
                                     for t in TRANSITIONS)]
 
 
 def receive(case: Case, actor: Actor, *, channel: Channel, now: datetime) -> CaseEvent:
     """The first event of every case: the complaint arrived, by ``channel``. Does not commit."""
-    record = CaseEvent(case_id=case.id, kind=EventKind.TRANSITION, name="receive", actor_kind=actor.kind,
+    record = CaseEvent(case_id=case.id, kind=EventKind.TRANSITION, name=E.RECEIVE.value, actor_kind=actor.kind,
                        actor_id=actor.user.id if actor.user else None, to_state=S.RECEIVED,
                        changes={"category": case.category, "severity": case.severity.value, "channel": channel.value},
-                       at=now)
+                       at=now, public=E.RECEIVE.row.public)
     db.session.add(record)
     return record
 
 
-def transition(case: Case, event: str, actor: Actor, *, expected_version: int, fields: dict | None = None,
+def transition(case: Case, event: Event | str, actor: Actor, *, expected_version: int, fields: dict | None = None,
                photos: list | None = None, now: datetime | None = None) -> CaseEvent:
     """Make ``event`` happen to ``case``, with any photos sent along, and commit it.
 
@@ -243,7 +283,8 @@ def transition(case: Case, event: str, actor: Actor, *, expected_version: int, f
     return record
 
 
-def apply(case: Case, event: str, actor: Actor, *, expected_version: int, fields: dict, now: datetime) -> CaseEvent:
+def apply(case: Case, event: Event | str, actor: Actor, *, expected_version: int, fields: dict,
+          now: datetime) -> CaseEvent:
     """Check and make a transition without committing; the caller saves."""
     check_version(case, expected_version)
     candidates = [t for t in TRANSITIONS if t.event == event and case.state in t.sources]
@@ -253,19 +294,19 @@ def apply(case: Case, event: str, actor: Actor, *, expected_version: int, fields
     candidates = [t for t in candidates if actor.role in t.roles]
     if not candidates:
         raise Conflict(_("Your role may not do “%(event)s”.", event=event_label(event)))
+    rule = next(t for t in candidates if t.when is None or t.when(case))
     values = clean_fields(fields)
     merged = {**{name: getattr(case, name) for name in CASE_FIELDS}, **values}
-    refusals = []
-    for candidate in candidates:
-        missing = {name: _("Required.") for name in candidate.required if merged.get(name) in (None, "")}
-        if missing:
-            raise InvalidInput(_("Please fill in the marked fields."), missing)
-        refusals = [(g, reason) for g in (*ALWAYS, *candidate.guards) if (reason := GUARDS[g](case, actor, merged, now))]
-        if not refusals:
-            return _record_transition(case, candidate, actor, values, now)
+    missing = {name: _("Required.") for name in rule.event.row.required if merged.get(name) in (None, "")}
+    if missing:
+        raise InvalidInput(_("Please fill in the marked fields."), missing)
+    refusals = [(g, reason) for g in (*ALWAYS, *rule.guards) if (reason := g(case, actor, merged, now))]
+    if not refusals:
+        return _record_transition(case, rule, actor, values, now)
+    # The last refusal is said: the row's own guards come after those every step passes.
     guard, reason = refusals[-1]
-    if guard in FIELD_GUARDS:
-        raise InvalidInput(reason, {FIELD_GUARDS[guard]: reason})
+    if guard.field:
+        raise InvalidInput(reason, {guard.field: reason})
     raise Conflict(reason)
 
 
@@ -284,10 +325,10 @@ def _record_transition(case: Case, rule: Transition, actor: Actor, values: dict,
         case.closed_at = now
     elif from_state.category is StateCategory.CLOSED:
         case.closed_at = None
-    body = next((values[name] for name in PUBLIC_TEXT if values.get(name)), None)
-    record = CaseEvent(case_id=case.id, kind=EventKind.TRANSITION, name=rule.event, actor_kind=actor.kind,
+    row = rule.event.row
+    record = CaseEvent(case_id=case.id, kind=EventKind.TRANSITION, name=rule.event.value, actor_kind=actor.kind,
                        actor_id=actor.user.id if actor.user else None, from_state=from_state, to_state=rule.target,
-                       changes=changes, body=body, public=rule.event in PUBLIC_EVENTS, at=now)
+                       changes=changes, body=values.get(row.text), public=row.public, at=now)
     db.session.add(record)
     if rule.target in (S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED):
         invite_to_handling_survey(case, now)
@@ -384,10 +425,3 @@ def _json(value):
         return str(value)
     return value.value if isinstance(value, (Severity, Remedy)) else value
 
-
-def required_fields(event: str) -> list[str]:
-    """Every field some transition for ``event`` needs, in table order, for the case page's forms."""
-    names = [name for t in TRANSITIONS if t.event == event for name in t.required if name != "merged_into"]
-    if "remedy" in names:
-        names.insert(names.index("remedy") + 1, "remedy_amount")
-    return list(dict.fromkeys(names))
