@@ -5,13 +5,19 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+import sqlalchemy as sa
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from .config import ROOT
-from .services import surveys
-from .services.platform import users as user_service
+from .demo import create_demo
+from .extensions import db
+from .models import StaffUser
+from .services import cases, customers, surveys
 from .services.errors import DomainError
+from .services.platform import users as user_service
+from .services.platform.api_tokens import create_token
 
 users_cli = AppGroup("users", help="Staff accounts.")
 instruments_cli = AppGroup("instruments", help="Questionnaire instruments.")
@@ -89,8 +95,6 @@ def load(paths):
 @click.option("--seed", default=2026, show_default=True)
 def demo(seed):
     """Create demo accounts, surveys and responses; keeps data that exists already."""
-    from .demo import create_demo
-
     for line in create_demo(seed=seed):
         click.echo(line)
 
@@ -100,12 +104,8 @@ def demo(seed):
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def import_customers(file, output):
     """Import customers from a CSV file: name, phone, email, reference, value and segment columns."""
-    from flask import current_app
-
-    from .services.customers.imports import import_customers as run_import
-
     try:
-        report = run_import(file.read(), region=current_app.config["DEFAULT_PHONE_REGION"])
+        report = customers.import_customers(file.read(), region=current_app.config["DEFAULT_PHONE_REGION"])
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     if output == "json":
@@ -139,13 +139,8 @@ def update_translations():
 @cases_cli.command("check-sla")
 def check_sla():
     """Escalate every case whose SLA target has newly run out; run it every few minutes (cron)."""
-    from flask import current_app
-    from flask_babel import force_locale
-
-    from .services.cases import escalate_breaches
-
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        escalated = escalate_breaches()
+        escalated = cases.escalate_breaches()
     for case in escalated:
         click.echo(f"escalated {case.reference}")
     click.echo(f"{len(escalated)} case(s) escalated.")
@@ -156,12 +151,6 @@ def check_sla():
 @click.argument("name")
 def create_api_token(username, name):
     """Create a token that calls the API as USERNAME; it is printed once."""
-    import sqlalchemy as sa
-
-    from .extensions import db
-    from .models import StaffUser
-    from .services.platform.api_tokens import create_token
-
     user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
     if user is None:
         raise click.ClickException(f"No staff account {username!r}.")

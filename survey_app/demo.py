@@ -9,8 +9,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
-from instruments import builtin_paths
-
 from .extensions import db
 from .models import (CallbackDraw, CaseEvent, CaseState, Channel, Complaint, ConsentSource, ContactChannel,
                       ContactPurpose, Customer, DuplicateCandidate, DuplicateStatus, Response, ResponseSegment,
@@ -54,7 +52,7 @@ LOADING = 0.85
 def create_demo(seed: int = 2026, responses: int = 500) -> list[str]:
     """Create what is missing of the demo; returns lines to print. Existing data is kept."""
     lines = []
-    surveys.load_paths(builtin_paths())
+    surveys.load_paths(surveys.builtin_paths())
     for username, role, password in DEMO_USERS:
         if not db.session.scalar(sa.select(StaffUser.id).where(StaffUser.username == username)):
             user = StaffUser(username=username, role=role, team="front-line" if role == "agent" else None)
