@@ -117,11 +117,10 @@ def _questionnaire(survey: Survey, invitation: Invitation | None, self_url: str,
                             invitation, answers)
 
     page_index = _int(request.form.get("page"), 0, last_page)
-    form = build_page_form(instrument, page_index, language, answers, formdata=request.form)
-    form.validate()
-    values, errors = page_values(instrument, page_index, form, answers)
+    values, errors = page_values(instrument, page_index, request.form, answers)
     going_back = "back" in request.form
     if errors and not going_back:
+        form = build_page_form(instrument, page_index, language, answers, formdata=request.form)
         return _render_page(survey, instrument, page_index, form, language, self_url, invitation,
                             {**answers, **values}, errors), 422
     if going_back:
