@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from instruments import NOT_STORED, AnswerRefused, Instrument
+from instruments import Instrument
 
 
 class PageForm(FlaskForm):
@@ -41,26 +41,3 @@ def _form_class(instrument: Instrument, page_index: int, language: str) -> type[
         _form_classes[key] = type(f"Page{page_index}Form", (PageForm,), fields)
     return _form_classes[key]
 
-
-def page_values(instrument: Instrument, page_index: int, posted, earlier_answers: dict) -> tuple[dict, dict]:
-    """Answers of a posted page as stored values, and the errors of the questions shown.
-
-    A question hidden by its condition is neither required nor kept.
-    """
-    values, errors = {}, {}
-    answers_so_far = dict(earlier_answers)
-    for element_id in instrument.pages[page_index].elements:
-        element = instrument.element(element_id)
-        if not instrument.visible(element_id, answers_so_far):
-            values[element_id] = None
-            continue
-        try:
-            value = element.kind.answer(element, posted.getlist(element_id))
-        except AnswerRefused as refused:
-            # A refused answer is neither stored nor converted; the page shows it again to fix.
-            errors[element_id] = refused.message.translated(_)
-            continue
-        if value is not NOT_STORED:
-            values[element_id] = value
-            answers_so_far[element_id] = value
-    return values, errors
