@@ -3,7 +3,7 @@
 No Flask here: a loaded instrument is an immutable value the web app, the command line and the
 analysis all read.
 """
-from .kinds import (DONT_KNOW, NOT_STORED, QUESTION_KINDS, SCALE_ITEM, AnswerRefused, Message, QuestionKind)
+from .kinds import NOT_STORED, QUESTION_KINDS, SCALE_ITEM, AnswerRefused, Message, QuestionKind
 from .loader import (BUILTIN_DIR, InstrumentError, InstrumentInvalid, builtin_paths, content_hash, load_builtin,
                      load_instrument, load_instrument_text, validate_path)
 from .local_text import LocalText
@@ -11,7 +11,7 @@ from .model import Condition, Construct, Instrument, Item, Option, Page, Questio
 from .scale import Scale
 
 __all__ = [
-    "BUILTIN_DIR", "DONT_KNOW", "NOT_STORED", "QUESTION_KINDS", "SCALE_ITEM", "AnswerRefused", "Condition",
+    "BUILTIN_DIR", "NOT_STORED", "QUESTION_KINDS", "SCALE_ITEM", "AnswerRefused", "Condition",
     "Construct", "Instrument", "InstrumentError", "InstrumentInvalid", "Item", "LocalText", "Message", "Option",
     "Page", "Question", "QuestionKind", "Scale", "builtin_paths", "content_hash", "load_builtin", "load_instrument",
     "load_instrument_text", "validate_path",

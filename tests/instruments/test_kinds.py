@@ -7,26 +7,11 @@ from wtforms import Form, RadioField, SelectMultipleField, TextAreaField
 from instruments import (NOT_STORED, QUESTION_KINDS, SCALE_ITEM, AnswerRefused, InstrumentInvalid, builtin_paths,
                          load_instrument, load_instrument_text)
 from instruments.kinds import NPS_SCALE
+from tests.instruments.test_loader import VALID
 
-EVERY_KIND = textwrap.dedent("""\
-    id: kinds
-    version: "1"
-    title: {zh: 题型, en: Kinds}
-    scales:
-      - id: five
-        min: 1
-        max: 5
-        dont_know: true
-        labels:
-          1: {zh: 差, en: Poor}
-          5: {zh: 好, en: Good}
-    constructs:
-      - id: satisfaction
-        name: {zh: 满意, en: Satisfaction}
-    items:
-      - {id: sat, construct: satisfaction, scale: five, text: {zh: 满意吗？, en: "Satisfied?"}}
-      - {id: calm, construct: satisfaction, scale: five, required: false, text: {zh: 平静吗？, en: "Calm?"}}
-    questions:
+# The loader's tiny instrument with "don't know" on its scale, l1 optional, and a question of every kind.
+EVERY_KIND = VALID.replace("    max: 10\n", "    max: 10\n    dont_know: true\n").replace(
+    "{id: l1, construct: loyalty,", "{id: l1, construct: loyalty, required: false,") + textwrap.indent(textwrap.dedent("""\
       - id: nps
         kind: nps
         text: {zh: 推荐吗？, en: "Recommend?"}
@@ -48,14 +33,11 @@ EVERY_KIND = textwrap.dedent("""\
         text: {zh: 哪家店？, en: "Which store?"}
         options:
           - {value: north, label: {zh: 北店, en: North}}
-      - id: why
+      - id: short
         kind: text
         max_length: 10
-        text: {zh: 为什么？, en: "Why?"}
-      - id: more
-        kind: text
-        text: {zh: 还有吗？, en: "More?"}
-    """)
+        text: {zh: 一句话？, en: "In a word?"}
+    """), "  ")
 
 
 @pytest.fixture(scope="module")
@@ -74,20 +56,20 @@ def errors_of(text: str) -> list[tuple[int, str]]:
 
 
 def test_each_kind_reads_its_own_fields_from_yaml(instrument):
-    nps, channel, bought, store, why, more = instrument.questions
+    why, nps, channel, bought, store, short = instrument.questions
     assert nps.required and nps.scale == NPS_SCALE and (nps.scale.min, nps.scale.max) == (0, 10)
     assert not channel.required and [o.value for o in channel.options] == ["store", "online"]
     assert store.required and store.kind.segment and not store.kind.answer_column
-    assert (why.max_length, more.max_length) == (10, 2000)
-    assert instrument.item("sat").kind is SCALE_ITEM
+    assert (short.max_length, why.max_length) == (10, 2000)
+    assert instrument.item("q1").kind is SCALE_ITEM
     assert instrument.segment_questions == (store,)
     assert instrument.net_promoter_question is nps
 
 
 @pytest.mark.parametrize("element_id, posted, stored", [
-    ("sat", ["4"], 4),
-    ("sat", ["dk"], None),  # "don't know" is stored as null
-    ("calm", [""], NOT_STORED),  # left blank: no key, since null would say "don't know"
+    ("q1", ["4"], 4),
+    ("q1", ["dk"], None),  # "don't know" is stored as null
+    ("l1", [""], NOT_STORED),  # left blank: no key, since null would say "don't know"
     ("nps", ["0"], 0),
     ("nps", ["10"], 10),
     ("channel", ["online"], "online"),
@@ -95,7 +77,7 @@ def test_each_kind_reads_its_own_fields_from_yaml(instrument):
     ("bought", ["food", "tools"], ["food", "tools"]),
     ("bought", [], []),
     ("store", ["north"], "north"),
-    ("why", ["  slow "], "slow"),
+    ("short", ["  slow "], "slow"),
     ("why", ["   "], None),
 ])
 def test_a_posted_answer_becomes_its_stored_value(instrument, element_id, posted, stored):
@@ -104,15 +86,15 @@ def test_a_posted_answer_becomes_its_stored_value(instrument, element_id, posted
 
 
 @pytest.mark.parametrize("element_id, posted, msgid", [
-    ("sat", [""], "Please answer this question."),
+    ("q1", [""], "Please answer this question."),
     ("nps", [], "Please answer this question."),
     ("store", [" "], "Please answer this question."),
-    ("sat", ["6"], "Please choose one of the answers shown."),
+    ("q1", ["11"], "Please choose one of the answers shown."),
     ("nps", ["dk"], "Please choose one of the answers shown."),  # the NPS scale offers no "don't know"
     ("nps", ["11"], "Please choose one of the answers shown."),
     ("channel", ["<script>"], "Please choose one of the answers shown."),
     ("bought", ["food", "cars"], "Please choose one of the answers shown."),
-    ("why", ["x" * 11], "Please keep it under %(n)d characters."),
+    ("short", ["x" * 11], "Please keep it under %(n)d characters."),
 ])
 def test_an_answer_the_question_does_not_take_is_refused_with_a_message(instrument, element_id, posted, msgid):
     element = instrument.element(element_id)
@@ -123,15 +105,15 @@ def test_an_answer_the_question_does_not_take_is_refused_with_a_message(instrume
 
 
 def test_a_stored_value_shows_again_as_the_form_value(instrument):
-    sat, why = instrument.element("sat"), instrument.element("why")
-    assert (sat.kind.form_value(7), sat.kind.form_value(None)) == ("7", "dk")
+    q1, why = instrument.element("q1"), instrument.element("why")
+    assert (q1.kind.form_value(7), q1.kind.form_value(None)) == ("7", "dk")
     assert why.kind.form_value("slow") == "slow"
 
 
 def test_each_kind_gives_its_form_field(instrument):
     fields = {e.id: e.kind.field(e, "en", lambda text: f"<{text}>") for e in (*instrument.items, *instrument.questions)}
     form = type("KindsForm", (Form,), fields)()
-    assert isinstance(form.sat, RadioField) and form.sat.choices[-1] == ("dk", "<Don't know>")
+    assert isinstance(form.q1, RadioField) and form.q1.choices[-1] == ("dk", "<Don't know>")
     assert [value for value, _label in form.nps.choices] == [str(point) for point in range(11)]
     assert form.channel.choices == [("store", "Store"), ("online", "Online")]
     assert isinstance(form.bought, SelectMultipleField) and 'type="checkbox"' in str(form.bought)
@@ -178,5 +160,5 @@ def test_a_choice_kind_without_options_is_a_load_error():
 @pytest.mark.parametrize("limit", ["0", "many", "true"])
 def test_a_text_limit_that_is_not_a_positive_whole_number_is_a_load_error(limit):
     text = EVERY_KIND.replace("max_length: 10", f"max_length: {limit}")
-    message = "text question 'why': max_length must be a whole number above 0"
+    message = "text question 'short': max_length must be a whole number above 0"
     assert (line_of(text, "max_length"), message) in errors_of(text)
