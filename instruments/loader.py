@@ -7,17 +7,13 @@ from pathlib import Path
 
 import yaml
 
-from .model import (Condition, Construct, Instrument, Item, LocalText, Option, Page, Question, Scale)
+from .kinds import QUESTION_KINDS
+from .local_text import LocalText
+from .model import Condition, Construct, Instrument, Item, Option, Page, Question
+from .scale import Scale
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
-QUESTION_KINDS = ("single", "multiple", "nps", "text", "segment")
-CHOICE_KINDS = ("single", "multiple", "segment")
 MODES = ("reflective", "formative")
-NPS_SCALE = Scale(
-    "nps", 0, 10,
-    {0: LocalText({"zh": "完全不可能", "en": "Not at all likely"}), 10: LocalText({"zh": "极有可能", "en": "Extremely likely"})},
-    dont_know=False,
-)
 
 
 @dataclass(frozen=True)
@@ -131,7 +127,7 @@ class _Reader:
         constructs = self._constructs(doc.get("constructs") or [])
         known_constructs = {c.id for c in constructs}
         items = self._items(doc.get("items") or [], scales, known_constructs)
-        questions = self._questions(doc.get("questions") or [], items)
+        questions = self._questions(doc.get("questions") or [])
         paths = self._paths(doc.get("paths") or [], known_constructs)
         for construct in constructs:
             if not any(item.construct == construct.id for item in items):
@@ -238,25 +234,23 @@ class _Reader:
             ))
         return items
 
-    def _questions(self, entries, items) -> list[Question]:
+    def _questions(self, entries) -> list[Question]:
         questions = []
         for index, entry in self._unique(entries, "questions", self.element_lines):
             path = ("questions", index)
-            kind = entry.get("kind")
-            if kind not in QUESTION_KINDS:
-                self.error((*path, "kind"), f"question '{entry['id']}' has unknown kind {kind!r}; use one of {', '.join(QUESTION_KINDS)}")
+            name = entry.get("kind")
+            kind = QUESTION_KINDS.get(name) if isinstance(name, str) else None
+            if kind is None:
+                self.error((*path, "kind"), f"question '{entry['id']}' has unknown kind {name!r}; use one of {', '.join(QUESTION_KINDS)}")
                 continue
-            options = self._options(entry.get("options") or [], (*path, "options"))
-            if kind in CHOICE_KINDS and not options:
-                self.error(path, f"{kind} question '{entry['id']}' needs options")
             questions.append(Question(
-                id=str(entry["id"]), kind=kind, text=self._text(entry.get("text"), (*path, "text")), options=tuple(options),
-                required=bool(entry.get("required", kind == "nps")), condition=self._condition(entry.get("when"), (*path, "when")),
-                max_length=entry.get("max_length"), scale=NPS_SCALE if kind == "nps" else None,
+                id=str(entry["id"]), kind=kind, text=self._text(entry.get("text"), (*path, "text")),
+                condition=self._condition(entry.get("when"), (*path, "when")), **kind.read(entry, path, self),
             ))
         return questions
 
-    def _options(self, entries, path) -> list[Option]:
+    def options(self, entries, path) -> list[Option]:
+        """The options of a choice question; a kind reads its entry through this and :meth:`error`."""
         options, seen = [], set()
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict) or "value" not in entry:

@@ -1,62 +1,10 @@
-"""Immutable values that describe a questionnaire: scales, constructs, items, questions, pages."""
-from collections.abc import Iterator, Mapping
+"""Immutable values that describe a questionnaire: conditions, constructs, items, questions, pages."""
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
-LANGUAGES = ("zh", "en")
-
-
-class LocalText(Mapping):
-    """A text in several languages; ``get(lang)`` falls back to another language rather than fail."""
-
-    __slots__ = ("_texts",)
-
-    def __init__(self, texts: Mapping[str, str]):
-        self._texts = MappingProxyType(dict(texts))
-
-    def __getitem__(self, lang: str) -> str:
-        return self._texts[lang]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._texts)
-
-    def __len__(self) -> int:
-        return len(self._texts)
-
-    def get(self, lang: str, default: str | None = None) -> str:
-        if lang in self._texts:
-            return self._texts[lang]
-        for other in ("en", "zh", *self._texts):
-            if other in self._texts:
-                return self._texts[other]
-        return default if default is not None else ""
-
-    def __str__(self) -> str:
-        return self.get("en")
-
-    def __repr__(self) -> str:
-        return f"LocalText({dict(self._texts)!r})"
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Mapping) and dict(self) == dict(other)
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self._texts.items())))
-
-
-@dataclass(frozen=True)
-class Scale:
-    """A numeric answer scale, e.g. 1–10 with anchor labels at its ends."""
-
-    id: str
-    min: int
-    max: int
-    labels: Mapping[int, LocalText]
-    dont_know: bool = False
-
-    @property
-    def points(self) -> range:
-        return range(self.min, self.max + 1)
+from .kinds import SCALE_ITEM, QuestionKind
+from .local_text import LocalText
+from .scale import Scale
 
 
 @dataclass(frozen=True)
@@ -100,6 +48,11 @@ class Item:
     reverse: bool = False
     condition: Condition | None = None
 
+    @property
+    def kind(self) -> QuestionKind:
+        """Every item is answered on its scale."""
+        return SCALE_ITEM
+
 
 @dataclass(frozen=True)
 class Option:
@@ -112,7 +65,7 @@ class Question:
     """A question outside the measurement model: choice, NPS, open text or a segment such as store."""
 
     id: str
-    kind: str  # single, multiple, nps, text, segment
+    kind: QuestionKind  # an entry of instruments.kinds.QUESTION_KINDS
     text: LocalText
     options: tuple[Option, ...] = ()
     required: bool = False
@@ -189,7 +142,12 @@ class Instrument:
 
     @property
     def segment_questions(self) -> tuple[Question, ...]:
-        return tuple(q for q in self.questions if q.kind == "segment")
+        return tuple(q for q in self.questions if q.kind.segment)
+
+    @property
+    def net_promoter_question(self) -> Question | None:
+        """The "how likely are you to recommend us" question, when the instrument asks it."""
+        return next((q for q in self.questions if q.kind.net_promoter), None)
 
     def visible(self, element_id: str, answers: Mapping[str, object]) -> bool:
         condition = self._elements[element_id].condition

@@ -253,7 +253,7 @@ def _nps_demo(rng: np.random.Generator, n: int) -> None:
         title="After-visit pulse", slug="nps-pulse", instrument_version=version,
         waves=[("November", now_utc().date() - timedelta(days=20))], segment_fields={"store": list(STORES)},
     ))
-    nps = next(q for q in instrument.questions if q.kind == "nps")
+    nps = instrument.net_promoter_question
     csat_items = list(instrument.item_ids)
     for index in range(n):
         score = int(np.clip(np.round(rng.normal(7.6, 2.0)), 0, 10))

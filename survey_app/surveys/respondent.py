@@ -9,11 +9,9 @@ from ..models import Invitation, Survey, SurveyStatus
 from ..models.base import now_utc
 from ..services import surveys
 from ..services.errors import Conflict, InvalidInput, NotFound
-from ..services.surveys.instruments import instrument_of
-from ..services.surveys.invitations import find_invitation
-from ..services.surveys import survey_by_slug
+from ..services.surveys import find_invitation, instrument_of, survey_by_slug
 from .forms import ContactDetailsForm
-from .questions import build_page_form, page_values
+from .questions import build_page_form
 
 bp = Blueprint("respondent", __name__)
 
@@ -108,100 +106,38 @@ def _questionnaire(survey: Survey, invitation: Invitation | None, self_url: str,
     if response is not None and response.is_submitted:
         return redirect(thanks_url, code=303)
     answers = response.answers if response else {}
-    last_page = len(instrument.pages) - 1
     if request.method == "GET":
-        page_index = response.page if response else 0
-        form = build_page_form(instrument, min(page_index, last_page), language, answers)
+        page_index = surveys.resume_page(instrument, response)
+        form = build_page_form(instrument, page_index, language, answers)
         form.form_key.data = response.form_key if response else surveys.new_form_key()
-        return _render_page(survey, instrument, min(page_index, last_page), form, language, self_url,
-                            invitation, answers)
+        return _render_page(survey, instrument, page_index, form, language, self_url, invitation, answers)
 
-    page_index = _int(request.form.get("page"), 0, last_page)
-    form = build_page_form(instrument, page_index, language, answers, formdata=request.form)
-    form.validate()
-    values, errors = page_values(instrument, page_index, form, answers)
-    going_back = "back" in request.form
-    if errors and not going_back:
-        return _render_page(survey, instrument, page_index, form, language, self_url, invitation,
-                            {**answers, **values}, errors), 422
-    if going_back:
-        values = {k: v for k, v in values.items() if k not in errors}
-        next_page = _previous_page(instrument, page_index, {**answers, **values})
-    else:
-        next_page = _next_page(instrument, page_index, {**answers, **values})
-    final = next_page > last_page
-    if final:
-        # Only a complete response is submitted: a skipped or forged page number sends the
-        # respondent back to the first page that still lacks a required answer.
-        missing = _first_incomplete_page(instrument, {**answers, **values})
-        if missing is not None:
-            final, next_page = False, missing
-    response = surveys.record_page(
-        survey, form_key=surveys.usable_form_key(request.form.get("form_key")), values=values,
-        next_page=min(next_page, last_page), language=language, final=final, invitation=invitation,
-        segments=_link_segments(survey), existing=response,
+    outcome = surveys.answer_page(
+        survey, page=request.form.get("page", 0, type=int), posted=request.form.to_dict(flat=False),
+        back="back" in request.form, form_key=request.form.get("form_key"), language=language,
+        invitation=invitation, segments=_link_segments(survey), existing=response,
     )
-    reply = redirect(thanks_url if final else self_url, code=303)
+    if outcome.errors:
+        form = build_page_form(instrument, outcome.page, language, answers, formdata=request.form)
+        return _render_page(survey, instrument, outcome.page, form, language, self_url, invitation,
+                            outcome.answers, outcome.errors), 422
+    reply = redirect(thanks_url if outcome.submitted else self_url, code=303)
     if invitation is None:
-        reply.set_cookie(cookie, response.form_key, max_age=RESUME_DAYS * 86400, httponly=True,
+        reply.set_cookie(cookie, outcome.response.form_key, max_age=RESUME_DAYS * 86400, httponly=True,
                          samesite="Lax", path=self_url)
     return reply
 
 
 def _render_page(survey, instrument, page_index, form, language, self_url, invitation, answers, errors=None):
+    layout = surveys.page_layout(instrument, page_index, answers)
     page = instrument.pages[page_index]
-    visible = [eid for eid in page.elements if _shown(instrument, page, eid, answers)]
-    # Questions are numbered through the whole questionnaire, not from 1 on every page.
-    numbered_before = sum(1 for earlier in instrument.pages[:page_index] for eid in earlier.elements
-                          if instrument.visible(eid, answers))
     return render_template(
         "respondent/page.html", survey=survey, instrument=instrument, page=page, page_index=page_index,
         page_count=len(instrument.pages), form=form, language=language, errors=errors or {},
-        elements=[instrument.element(eid) for eid in page.elements], visible=set(visible),
+        elements=[instrument.element(eid) for eid in page.elements], visible=layout.shown,
         action=self_url, segments=_link_segments(survey) if invitation is None else {},
-        numbered_before=numbered_before,
+        numbered_before=layout.numbered_before,
     )
-
-
-def _shown(instrument, page, element_id: str, answers: dict) -> bool:
-    """Whether to print a question: its condition holds, or depends on an answer on this same page.
-
-    Pages work without JavaScript, so a question that hangs on an answer given on the same page
-    is shown, and only required when its condition holds once the page is sent.
-    """
-    condition = instrument.element(element_id).condition
-    if condition is not None and condition.question in page.elements:
-        return True
-    return instrument.visible(element_id, answers)
-
-
-def _first_incomplete_page(instrument, answers: dict) -> int | None:
-    """The first page with a shown, required question that has no answer ("don't know" counts)."""
-    for index, page in enumerate(instrument.pages):
-        for element_id in page.elements:
-            element = instrument.element(element_id)
-            if element.required and instrument.visible(element_id, answers) and element_id not in answers:
-                return index
-    return None
-
-
-def _next_page(instrument, page_index: int, answers: dict) -> int:
-    """The next page with something to show; past the last page means done."""
-    index = page_index + 1
-    while index < len(instrument.pages) and not _page_has_visible(instrument, index, answers):
-        index += 1
-    return index
-
-
-def _previous_page(instrument, page_index: int, answers: dict) -> int:
-    index = page_index - 1
-    while index > 0 and not _page_has_visible(instrument, index, answers):
-        index -= 1
-    return max(index, 0)
-
-
-def _page_has_visible(instrument, index: int, answers: dict) -> bool:
-    return any(instrument.visible(eid, answers) for eid in instrument.pages[index].elements)
 
 
 def _link_segments(survey: Survey) -> dict:
@@ -222,13 +158,6 @@ def _language(survey: Survey) -> str:
         language = survey.languages[0]
         use_language(language)
     return language
-
-
-def _int(raw, low: int, high: int) -> int:
-    try:
-        return min(max(int(raw), low), high)
-    except (TypeError, ValueError):
-        return low
 
 
 def _unavailable(survey: Survey):

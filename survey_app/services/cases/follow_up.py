@@ -17,10 +17,9 @@ def follow_up_score(response: Response) -> tuple[bool, str]:
     instrument = instrument_of(response.survey.instrument_version)
     threshold = current_app.config["FOLLOW_UP_SCORE"]
     for question in instrument.questions:
-        value = response.answers.get(question.id)
-        if question.kind == "nps" and isinstance(value, int) and current_app.config["FOLLOW_UP_NPS_DETRACTORS"] \
-                and value <= 6:
-            return True, _("Likelihood to recommend %(score)d of 10", score=value)
+        reason = question.kind.follow_up_reason(response.answers.get(question.id))
+        if reason is not None and current_app.config["FOLLOW_UP_NPS_DETRACTORS"]:
+            return True, reason.translated(_)
     scores = []
     constructs = {c.id for c in instrument.constructs}
     for item in instrument.items_of("satisfaction") if "satisfaction" in constructs else ():
@@ -48,8 +47,8 @@ def open_follow_up(response: Response, now: datetime | None = None) -> Case | No
     if db.session.scalar(sa.select(Complaint.id).where(Complaint.response_id == response.id)):
         return None
     instrument = instrument_of(response.survey.instrument_version)
-    comment = "\n".join(response.answers[q.id] for q in instrument.questions
-                        if q.kind == "text" and isinstance(response.answers.get(q.id), str))
+    comment = "\n".join(filter(None, (q.kind.follow_up_comment(response.answers.get(q.id))
+                                      for q in instrument.questions)))
     description = "\n".join(filter(None, [_("Survey “%(title)s”: %(why)s.", title=response.survey.title, why=why),
                                           comment]))
     data = ComplaintInput(category=current_app.config["COMPLAINT_CATEGORIES"][-1], description=description,

@@ -39,7 +39,7 @@ class Table:
 def response_table(survey: Survey, *, labels: bool = False, language: str = "en") -> Table:
     instrument = instrument_of(survey.instrument_version)
     item_ids = list(instrument.item_ids)
-    question_ids = [q.id for q in instrument.questions if q.kind != "segment"]
+    question_ids = [q.id for q in instrument.questions if q.kind.answer_column]
     segment_names = list(dict.fromkeys([*survey.segment_fields, *(q.id for q in instrument.segment_questions)]))
     data = load_dataset(survey, item_ids)
     header = ["response_id", "submitted_at", "wave", *segment_names, *item_ids, *question_ids]

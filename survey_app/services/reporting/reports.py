@@ -84,7 +84,7 @@ def _fit(instrument, items: np.ndarray) -> tuple[PLSResults | None, list]:
 
 
 def _nps(instrument, dataset) -> NPSResult | None:
-    question = next((q for q in instrument.questions if q.kind == "nps"), None)
+    question = instrument.net_promoter_question
     if question is None:
         return None
     scores = [a.get(question.id) for a in dataset.answers]

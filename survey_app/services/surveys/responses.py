@@ -67,10 +67,12 @@ def record_page(
 ) -> Response:
     """Save the answers of one page, and submit the response when ``final``.
 
-    ``existing`` is what :func:`find_response` returned for this respondent (None for a new
-    one); callers look it up anyway to show the saved answers. Idempotent: a re-sent POST with the same form key updates the
-    same row, and one sent after submission changes nothing. Commits before returning, so the
-    thank-you page follows a committed response.
+    This stores what it is handed: :func:`~.respondent.answer_page` checks a posted page against
+    the instrument's rules and decides ``next_page`` and ``final`` before calling it. ``existing``
+    is what :func:`find_response` returned for this respondent (None for a new one); callers look
+    it up anyway to show the saved answers. Idempotent: a re-sent POST with the same form key
+    updates the same row, and one sent after submission changes nothing. Commits before
+    returning, so the thank-you page follows a committed response.
     """
     now = now or now_utc()
     response = existing
