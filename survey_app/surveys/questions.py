@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from instruments import Instrument
+from ..services.surveys import Instrument
 
 
 class PageForm(FlaskForm):

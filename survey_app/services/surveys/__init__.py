@@ -1,8 +1,8 @@
 """Questionnaires and their answers: instruments, publishing, invitations, the page rules a respondent
 answers by, responses and the contact details an anonymous respondent leaves. Blueprints call what is
 named here."""
-from .instruments import (InstrumentInvalid, available_instruments, builtin_paths, instrument_of, latest_version,
-                          load_paths, store_instrument, validate_path)
+from .instruments import (Instrument, InstrumentInvalid, available_instruments, builtin_paths, instrument_of,
+                          latest_version, load_paths, store_instrument, validate_path)
 from .invitations import export_links, find_invitation, import_invitations
 from .publishing import (SurveySpec, add_wave, change_status, list_surveys, publish_survey, spec_errors, status_label,
                          survey_by_slug)
@@ -11,7 +11,7 @@ from .respondent_contact import leave_contact, may_leave_contact
 from .responses import find_response, new_form_key, record_page, usable_form_key
 
 __all__ = [
-    "InstrumentInvalid", "PageLayout", "PageOutcome", "SurveySpec", "add_wave", "answer_page",
+    "Instrument", "InstrumentInvalid", "PageLayout", "PageOutcome", "SurveySpec", "add_wave", "answer_page",
     "available_instruments", "builtin_paths", "change_status", "export_links", "find_invitation", "find_response",
     "import_invitations", "instrument_of", "latest_version", "leave_contact", "list_surveys", "load_paths",
     "may_leave_contact", "new_form_key", "page_layout", "publish_survey", "record_page", "resume_page", "spec_errors",
