@@ -4,6 +4,7 @@ Every test that uses ``app`` runs on SQLite, and once more on PostgreSQL when TE
 is set (as .ci/run does).
 """
 import contextvars
+import email
 import os
 
 import pytest
@@ -107,3 +108,21 @@ def staff(app):
     from tests.factories import make_user
 
     return {role: make_user(role, role) for role in ("agent", "supervisor", "manager", "admin")}
+
+
+@pytest.fixture
+def english_request(app):
+    """Services called as a view would call them: in a request whose reader reads English."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        yield
+
+
+@pytest.fixture
+def mailbox(app, tmp_path):
+    """Emails go to files of this test's own; calling the fixture's value reads them, oldest first."""
+    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path))
+
+    def messages() -> list[email.message.Message]:
+        return [email.message_from_bytes(path.read_bytes()) for path in sorted(tmp_path.glob("*.eml"))]
+
+    return messages

@@ -6,9 +6,12 @@ from argon2 import PasswordHasher
 
 from instruments import load_builtin
 from survey_app.extensions import db
-from survey_app.models import Role, StaffUser
+from survey_app.models import ActorKind, CaseEvent, EventKind, Role, StaffUser
+from survey_app.models.base import now_utc
 from survey_app.services import surveys
+from survey_app.services.cases.intake import ComplaintInput, file_complaint
 from survey_app.services.surveys.publishing import SurveySpec, publish_survey
+from survey_app.services.surveys.responses import new_form_key, store_page
 
 PASSWORD = "password-123"
 
@@ -46,8 +49,6 @@ def make_survey(slug: str = "shop", instrument_id: str = "acsi", **overrides):
 def make_complaint(category: str = "product", *, phone: str | None = "13800138000", email: str | None = None,
                    consent: bool = True, now=None, **overrides):
     """A complaint filed through the web intake; returns :class:`Filed` (complaint, case, tracking key)."""
-    from survey_app.services.cases.intake import ComplaintInput, file_complaint
-
     data = ComplaintInput(category=category, description=overrides.pop("description", "The kettle leaks."),
                           phone=phone, email=email, consent_to_contact=consent, **overrides)
     return file_complaint(data, now=now)
@@ -55,9 +56,6 @@ def make_complaint(category: str = "product", *, phone: str | None = "1380013800
 
 def put_case_in(case, state, **fields):
     """Set a case straight into ``state`` with ``fields``, as its log would have it; for testing one step."""
-    from survey_app.models import ActorKind, CaseEvent, EventKind
-    from survey_app.models.base import now_utc
-
     for name, value in fields.items():
         setattr(case, name, value)
     db.session.add(CaseEvent(case_id=case.id, kind=EventKind.TRANSITION, name="set", actor_kind=ActorKind.SYSTEM,
@@ -65,3 +63,19 @@ def put_case_in(case, state, **fields):
     case.state = state
     db.session.commit()
     return case
+
+
+def make_response(survey, answers: dict, *, submitted: bool = True, page: int = 0, invitation=None,
+                  segments: dict | None = None, language: str = "en", now=None):
+    """A response stored as the respondent pages store one: submitted at once, or with ``submitted=False``
+    a draft waiting on ``page``. The page rules that decide this are tested on their own."""
+    return store_page(survey, form_key=new_form_key(), values=dict(answers), next_page=page, language=language,
+                      final=submitted, invitation=invitation, segments=dict(segments) if segments else None,
+                      existing=None, now=now)
+
+
+def serve(agent, case, at=None, kind: EventKind = EventKind.NOTE):
+    """The agent's work on a case at ``at``: any staff event on it makes its customer served that month."""
+    db.session.add(CaseEvent(case_id=case.id, kind=kind, name="note", actor_kind=ActorKind.STAFF, actor_id=agent.id,
+                             changes={}, body="Called the customer.", at=at or now_utc()))
+    db.session.commit()

@@ -84,7 +84,7 @@ def test_service_packages_import_only_along_the_arrows():
 
 def test_the_arrows_between_service_packages_have_no_cycle():
     graph = {package: set(arrows) for package, arrows in PACKAGE_ARROWS.items()}
-    seen, done = set(), set()
+    done = set()
 
     def visit(package, path):
         assert package not in path, " -> ".join([*path, package])

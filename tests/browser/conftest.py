@@ -1,6 +1,7 @@
 """A live server on a SQLite file and a headless Chromium (Debian's) driven by Playwright."""
 import shutil
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -45,3 +46,17 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def phone_browser(browser):
+    """A phone's browser without JavaScript, 320 px wide; its ``hosts`` collects every host it asked."""
+
+    def open_phone(locale: str):
+        context = browser.new_context(viewport={"width": 320, "height": 640}, java_script_enabled=False,
+                                      locale=locale, is_mobile=True, has_touch=True)
+        context.hosts = set()
+        context.on("request", lambda request: context.hosts.add(urlsplit(request.url).netloc))
+        return context
+
+    return open_phone

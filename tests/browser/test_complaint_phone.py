@@ -17,13 +17,10 @@ def fits_the_phone(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= 320
 
 
-def test_complaint_from_phone_to_closure(live_app, live_server, browser):
+def test_complaint_from_phone_to_closure(live_app, live_server, browser, phone_browser):
     with live_app.app_context():
         make_user("agent", "agent")
-    phone = browser.new_context(viewport={"width": 320, "height": 640}, java_script_enabled=False,
-                                locale="en-GB", is_mobile=True, has_touch=True)
-    hosts = set()
-    phone.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    phone = phone_browser("en-GB")
     customer = phone.new_page()
     customer.goto(f"{live_server}/complaints/new?lang=en")
     assert fits_the_phone(customer)
@@ -89,7 +86,7 @@ def test_complaint_from_phone_to_closure(live_app, live_server, browser):
     customer.get_by_role("button", name="Yes, I accept").click()
     expect(customer.locator(".status")).to_contain_text("Closed: you accepted our answer.")
     assert customer.get_by_role("link", name=re.compile("how we handled it")).count() == 1
-    assert hosts == {urlsplit(live_server).netloc}
+    assert phone.hosts == {urlsplit(live_server).netloc}
 
     with live_app.app_context():
         complaint = db.session.query(Complaint).one()

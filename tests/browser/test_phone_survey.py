@@ -11,17 +11,14 @@ from tests.factories import make_survey
 pytestmark = pytest.mark.browser
 
 
-def test_customer_answers_on_a_phone_without_javascript(live_app, live_server, browser, tmp_path):
+def test_customer_answers_on_a_phone_without_javascript(live_app, live_server, phone_browser, tmp_path):
     with live_app.app_context():
         make_survey("demo", segment_fields={"store": ["north"]})
         from survey_app.services.surveys.instruments import instrument_of
         from survey_app.services.surveys.publishing import survey_by_slug
 
         instrument = instrument_of(survey_by_slug("demo").instrument_version)
-    context = browser.new_context(viewport={"width": 320, "height": 640}, java_script_enabled=False,
-                                  locale="zh-CN", is_mobile=True, has_touch=True)
-    hosts = set()
-    context.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    context = phone_browser("zh-CN")
     page = context.new_page()
     page.goto(f"{live_server}/s/demo?store=north")
     assert instrument.title.get("zh") in page.content()
@@ -49,7 +46,7 @@ def test_customer_answers_on_a_phone_without_javascript(live_app, live_server, b
     page.fill("input[name=phone]", "138 0013 8000")
     page.get_by_role("button", name="请就我的回答联系我").click()
     expect(page.locator(".flash")).to_contain_text("我们会就您的回答与您联系")
-    assert hosts == {urlsplit(live_server).netloc}
+    assert context.hosts == {urlsplit(live_server).netloc}
 
     with live_app.app_context():
         response = db.session.query(Response).one()

@@ -15,15 +15,13 @@ from survey_app.services.errors import Conflict, InvalidInput
 from survey_app.services.platform.jobs import create_job
 from survey_app.services.customers.merges import merge_customers
 from tests.factories import make_complaint, make_user
+from tests import factories
 
 MARCH = datetime(2026, 3, 15, 4, tzinfo=timezone.utc)
 
 
 def serve(agent, case, at=MARCH, kind=EventKind.NOTE):
-    """The agent's work on a case at ``at``: any staff event makes the customer served."""
-    db.session.add(CaseEvent(case_id=case.id, kind=kind, name="note", actor_kind=ActorKind.STAFF, actor_id=agent.id,
-                             changes={}, body="Called the customer.", at=at))
-    db.session.commit()
+    factories.serve(agent, case, at, kind)
 
 
 def complainant(n: int, **overrides):

@@ -78,11 +78,7 @@ FIELDS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def request_context(app):
-    """Messages are translated for a request's language; services here run as a view would call them."""
-    with app.test_request_context(headers={"Accept-Language": "en"}):
-        yield
+pytestmark = pytest.mark.usefixtures("english_request")
 
 
 @pytest.fixture

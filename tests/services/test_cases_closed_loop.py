@@ -8,18 +8,15 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import CaseState, Channel, Complaint, ConsentSource, ContactChannel, ContactPurpose, Invitation
 from survey_app.models.base import now_utc
-from survey_app.services import cases, surveys
+from survey_app.services import cases
 from survey_app.services.customers import consent
 from survey_app.services.cases.workflow import CUSTOMER_ACTOR, Actor
 from survey_app.services.customers.matching import ContactKeys, resolve_customer
 from survey_app.services.surveys.invitations import find_invitation, issue_invitation
-from tests.factories import make_complaint, make_survey, make_user, put_case_in
+from tests.factories import make_complaint, make_response, make_survey, make_user, put_case_in
 
 
-@pytest.fixture(autouse=True)
-def request_context(app):
-    with app.test_request_context(headers={"Accept-Language": "en"}):
-        yield
+pytestmark = pytest.mark.usefixtures("english_request")
 
 
 def answer(app, survey, values, *, invited=True):
@@ -28,8 +25,7 @@ def answer(app, survey, values, *, invited=True):
         customer, _ = resolve_customer(ContactKeys.parse("13800138000", "li@example.com"), "Li")
         invitation = issue_invitation(survey, None, customer.id, {}, app.config["SECRET_KEY"], now_utc(), 30)
         db.session.commit()
-    return surveys.record_page(survey, form_key=surveys.new_form_key(), values=values, next_page=0,
-                                 language="en", final=True, invitation=invitation, existing=None)
+    return make_response(survey, values, invitation=invitation)
 
 
 def follow_ups():
@@ -53,12 +49,11 @@ def test_low_score_opens_one_follow_up_case(app, values, opens):
         assert len(follow_ups()) == 1
 
 
-def test_follow_up_case_sends_no_complaint_acknowledgement(app, tmp_path):
-    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path))
+def test_follow_up_case_sends_no_complaint_acknowledgement(app, mailbox):
     survey = make_survey("pulse", "nps-pulse")
     answer(app, survey, {"nps": 2, "csat": 1, "reason": "Rude staff"})
     assert len(follow_ups()) == 1
-    assert list(tmp_path.glob("*.eml")) == []  # the customer filed no complaint; staff call them
+    assert mailbox() == []  # the customer filed no complaint; staff call them
 
 
 def test_anonymous_or_opted_out_responses_open_nothing(app):

@@ -1,9 +1,7 @@
 """Settled at first contact: the person taking a small complaint closes it in the same step,
 within their limit, with the full log, the closure fields, the handling survey and the rate."""
-import email
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -23,11 +21,7 @@ SETTLED = {"decision": "We are sorry: the cashier was wrong, and we took it up w
            "root_cause": "Cashier not trained on returns", "resolution_code": "upheld", "remedy": "apology"}
 
 
-@pytest.fixture(autouse=True)
-def request_context(app, tmp_path):
-    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path))
-    with app.test_request_context(headers={"Accept-Language": "en"}):
-        yield
+pytestmark = pytest.mark.usefixtures("english_request")
 
 
 @pytest.fixture
@@ -41,11 +35,7 @@ def call(**overrides) -> ComplaintInput:
                              "channel": Channel.PHONE, **overrides})
 
 
-def sent(app) -> list:
-    return [email.message_from_bytes(p.read_bytes()) for p in sorted(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))]
-
-
-def test_an_apology_closes_the_complaint_in_the_step_that_records_it(app, agent):
+def test_an_apology_closes_the_complaint_in_the_step_that_records_it(app, agent, mailbox):
     filed = first_contact.settle_at_first_contact(call(), agent, SETTLED)
     case = filed.case
     assert (case.state, case.first_contact, case.assignee_id) == (CaseState.CLOSED_ACCEPTED, True, agent.user.id)
@@ -59,7 +49,7 @@ def test_an_apology_closes_the_complaint_in_the_step_that_records_it(app, agent)
     invitation = db.session.get(Invitation, case.handling_invitation_id)
     assert invitation is not None and invitation.survey.slug == "complaint-handling"
     # One email: the outcome with the survey link, not "we have received your complaint".
-    (message,) = sent(app)
+    (message,) = mailbox()
     body = message.get_payload(decode=True).decode()
     assert "cashier was wrong" in body and "/i/" in body and "received your complaint" not in body
 

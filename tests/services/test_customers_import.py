@@ -11,6 +11,7 @@ from survey_app.models import Customer, DuplicateCandidate
 from survey_app.services.customers import imports as customer_import
 from survey_app.services.customers.imports import import_customers
 from survey_app.services.errors import InvalidInput
+from tests.snapshots import count
 
 CSV = """Name,Phone,Email,Reference,Tier,Annual_Spend,First_Purchase_On,Purchase_Count
 Li Lei,13800138000,li@example.com,R-1,gold,"1,200.50",2019-05-01,7
@@ -24,10 +25,6 @@ Bad Count,13900139002,,,,,,-3
 Wang Wu,13700137000,WANG@example.com,R-3,,,,
 wang wu,13700137001,,,,,,
 """
-
-
-def count(model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def test_import_reports_every_row(app):

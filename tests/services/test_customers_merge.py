@@ -15,21 +15,14 @@ from survey_app.services.surveys.invitations import issue_invitation
 from survey_app.services.customers.merges import customer_references, merge_customers, undo_merge
 from survey_app.services.surveys.responses import new_form_key
 from tests.factories import make_survey
+from tests.snapshots import customer_state
 
 TABLES = ("response", "invitation", "consent_record", "contact", "customer_event")
 
 
 def state(customer_id: int) -> dict:
     """Everything about a customer: its row and every row of the tables that point at it."""
-    db.session.expire_all()
-    tables = db.metadata.tables
-    snapshot = {"customer": dict(db.session.execute(
-        sa.select(tables["customer"]).where(tables["customer"].c.id == customer_id)).mappings().one())}
-    for name in TABLES:
-        table = tables[name]
-        rows = db.session.execute(sa.select(table).where(table.c.customer_id == customer_id).order_by(table.c.id))
-        snapshot[name] = [dict(row) for row in rows.mappings()]
-    return snapshot
+    return customer_state(customer_id, *TABLES)
 
 
 def respond(survey, customer_id, invitation=None):
@@ -74,7 +67,7 @@ def test_merge_moves_every_record_and_lists_them(pair, staff):
     absorbed_rows = state(absorbed.id)
     merge = merge_customers(survivor, absorbed, actor=staff["supervisor"], candidate=candidate)
     after = state(survivor.id)
-    assert state(absorbed.id) == {**{t: [] for t in TABLES}, "customer": {**absorbed_rows["customer"], "merged_into_id": survivor.id}}
+    assert state(absorbed.id) == {**{t: [] for t in TABLES}, "customer": [{**absorbed_rows["customer"][0], "merged_into_id": survivor.id}]}
     for table in TABLES:
         assert {r["id"] for r in absorbed_rows[table]} <= {r["id"] for r in after[table]}
         assert sorted(row[0] for row in merge.moved[f"{table}.customer_id"]) == sorted(r["id"] for r in absorbed_rows[table])

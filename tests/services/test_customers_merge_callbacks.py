@@ -5,29 +5,17 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import ActorKind, Callback, CaseEvent, Contact, EventKind
+from survey_app.models import Callback, Contact
 from survey_app.models.base import now_utc
 from survey_app.services.customers import callbacks
 from survey_app.services.customers.merges import customer_references, merge_customers, undo_merge
-from tests.factories import make_complaint
+from tests.factories import make_complaint, serve
+from tests.snapshots import customer_state
 
 
 def state(customer_id: int) -> dict:
     """A customer's row and their callbacks, as stored."""
-    db.session.expire_all()
-    t = db.metadata.tables
-
-    def rows(table, condition):
-        return [dict(r) for r in db.session.execute(sa.select(table).where(condition).order_by(table.c.id)).mappings()]
-
-    return {"customer": rows(t["customer"], t["customer"].c.id == customer_id),
-            "callback": rows(t["callback"], t["callback"].c.customer_id == customer_id)}
-
-
-def serve(agent, case, at):
-    db.session.add(CaseEvent(case_id=case.id, kind=EventKind.NOTE, name="note", actor_kind=ActorKind.STAFF,
-                             actor_id=agent.id, changes={}, at=at))
-    db.session.commit()
+    return customer_state(customer_id, "callback")
 
 
 def test_callbacks_are_found_from_the_metadata(app):

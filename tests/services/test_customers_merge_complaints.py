@@ -12,27 +12,20 @@ from survey_app.services.cases.workflow import Actor
 from survey_app.services.cases.intake import Photo
 from survey_app.services.customers.merges import customer_references, merge_customers, undo_merge
 from tests.factories import make_complaint, put_case_in
+from tests.snapshots import customer_state, rows
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def state(customer_id: int) -> dict:
     """A customer's row, and every complaint with its case, case events and photos, as stored."""
-    db.session.expire_all()
-    t = db.metadata.tables
-    complaints = sa.select(t["complaint"].c.id).where(t["complaint"].c.customer_id == customer_id)
-    case_ids = sa.select(t["complaint_case"].c.id).where(t["complaint_case"].c.complaint_id.in_(complaints))
-
-    def rows(table, condition):
-        return [dict(r) for r in db.session.execute(sa.select(table).where(condition).order_by(table.c.id)).mappings()]
-
-    return {
-        "customer": rows(t["customer"], t["customer"].c.id == customer_id),
-        "complaint": rows(t["complaint"], t["complaint"].c.customer_id == customer_id),
-        "complaint_case": rows(t["complaint_case"], t["complaint_case"].c.complaint_id.in_(complaints)),
-        "case_event": rows(t["case_event"], t["case_event"].c.case_id.in_(case_ids)),
-        "attachment": rows(t["attachment"], t["attachment"].c.complaint_id.in_(complaints)),
-    }
+    snapshot = customer_state(customer_id, "complaint")
+    complaints = {row["id"] for row in snapshot["complaint"]}
+    snapshot["complaint_case"] = rows("complaint_case", lambda c: c.complaint_id.in_(complaints))
+    cases_of_customer = {row["id"] for row in snapshot["complaint_case"]}
+    snapshot["case_event"] = rows("case_event", lambda c: c.case_id.in_(cases_of_customer))
+    snapshot["attachment"] = rows("attachment", lambda c: c.complaint_id.in_(complaints))
+    return snapshot
 
 
 def ids(snapshot: dict, table: str) -> set[int]:

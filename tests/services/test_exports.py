@@ -5,15 +5,14 @@ from datetime import datetime, timezone
 
 from openpyxl import load_workbook
 
-from survey_app.services import reporting, surveys
-from tests.factories import make_survey
+from survey_app.services import reporting
+from tests.factories import make_response, make_survey
 
 SUBMITTED = datetime(2026, 3, 1, 9, 30, 15, tzinfo=timezone.utc)
 
 
 def submit(survey, values):
-    return surveys.record_page(survey, form_key=surveys.new_form_key(), values=values, next_page=0,
-                                 language="en", final=True, existing=None, now=SUBMITTED)
+    return make_response(survey, values, now=SUBMITTED)
 
 
 def test_dont_know_is_coded_and_unanswered_stays_empty(app):

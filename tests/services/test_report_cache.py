@@ -11,8 +11,8 @@ from survey_app.services.reporting import reports
 from survey_app.services.reporting.datasets import ResponseFilter, data_version
 from survey_app.demo import create_demo
 from survey_app.services.reporting.cache import fetch, report_key
-from survey_app.services.surveys.responses import new_form_key, record_page
 from survey_app.services.surveys.publishing import survey_by_slug
+from tests.factories import make_response
 from tests.spies import count_calls
 
 
@@ -33,8 +33,7 @@ def _a_response(survey) -> Response:
 
 
 def _submit_like(survey, response: Response) -> Response:
-    return record_page(survey, form_key=new_form_key(), values=dict(response.answers), next_page=0, language="en",
-                       final=True, segments=dict(response.segments), existing=None)
+    return make_response(survey, response.answers, segments=response.segments)
 
 
 def test_data_version_changes_when_a_response_is_submitted(survey):
@@ -46,7 +45,7 @@ def test_data_version_changes_when_a_response_is_submitted(survey):
 
 def test_data_version_ignores_drafts(survey):
     before = data_version(survey)
-    record_page(survey, form_key=new_form_key(), values={}, next_page=1, language="en", existing=None)
+    make_response(survey, {}, submitted=False, page=1)
     assert data_version(survey) == before
 
 

@@ -10,18 +10,14 @@ from survey_app.services import surveys
 from survey_app.services.customers.matching import ContactKeys, resolve_customer
 from survey_app.services.errors import Conflict, InvalidInput
 from survey_app.services.customers.merges import merge_customers, undo_merge
-from tests.factories import make_survey
+from tests.factories import make_response, make_survey
 
 
-@pytest.fixture(autouse=True)
-def request_context(app):
-    with app.test_request_context(headers={"Accept-Language": "en"}):
-        yield
+pytestmark = pytest.mark.usefixtures("english_request")
 
 
 def anonymous_answer(survey, values):
-    return surveys.record_page(survey, form_key=surveys.new_form_key(), values=values, next_page=0,
-                                 language="en", final=True, invitation=None, existing=None)
+    return make_response(survey, values)
 
 
 def test_details_join_the_known_customer_and_open_the_follow_up(app):
@@ -66,8 +62,7 @@ def test_bad_details_are_named_and_nothing_is_stored(app):
 
 def test_a_draft_takes_no_details(app):
     survey = make_survey("shop")
-    draft = surveys.record_page(survey, form_key=surveys.new_form_key(), values={}, next_page=1, language="en",
-                                  final=False, invitation=None, existing=None)
+    draft = make_response(survey, {}, submitted=False, page=1)
     assert not surveys.may_leave_contact(draft)
     with pytest.raises(Conflict):
         surveys.leave_contact(draft, name=None, phone="13800138000", email=None)

@@ -56,10 +56,7 @@ def test_the_firms_own_days_override_the_public_calendar():
     assert calendar.seconds_between(local(2026, 3, 6, 17), local(2026, 3, 10, 10)) == (1 + 9 + 1) * HOUR
 
 
-@pytest.fixture(autouse=True)
-def request_context(app):
-    with app.test_request_context(headers={"Accept-Language": "en"}):
-        yield
+pytestmark = pytest.mark.usefixtures("english_request")
 
 
 @pytest.fixture
@@ -125,10 +122,16 @@ def test_acknowledgement_met_on_time_and_late(app, agent):
     assert late.state is ClockState.MET_LATE and late.used_seconds == 6 * HOUR
 
 
-def test_waiting_for_the_customer_pauses_the_clock(app, agent):
+def investigated(agent, acknowledged_at, investigated_at):
+    """A case filed at 09:00 on Monday 2 March, acknowledged and then under investigation."""
     case = make_complaint(now=local(2026, 3, 2, 9)).case
-    cases.transition(case, "acknowledge", agent, expected_version=case.version, now=local(2026, 3, 2, 10))
-    cases.transition(case, "investigate", agent, expected_version=case.version, now=local(2026, 3, 2, 11))
+    cases.transition(case, "acknowledge", agent, expected_version=case.version, now=acknowledged_at)
+    cases.transition(case, "investigate", agent, expected_version=case.version, now=investigated_at)
+    return case
+
+
+def test_waiting_for_the_customer_pauses_the_clock(app, agent):
+    case = investigated(agent, local(2026, 3, 2, 10), local(2026, 3, 2, 11))
     cases.transition(case, "ask_customer", agent, expected_version=case.version, fields={"message": "Photo?"},
                      now=local(2026, 3, 2, 12))
     paused = clock_of(case, "resolution", local(2026, 3, 4, 12))
@@ -143,9 +146,7 @@ def test_waiting_for_the_customer_pauses_the_clock(app, agent):
 
 
 def test_waiting_internally_does_not_pause(app, agent):
-    case = make_complaint(now=local(2026, 3, 2, 9)).case
-    cases.transition(case, "acknowledge", agent, expected_version=case.version, now=local(2026, 3, 2, 9))
-    cases.transition(case, "investigate", agent, expected_version=case.version, now=local(2026, 3, 2, 9))
+    case = investigated(agent, local(2026, 3, 2, 9), local(2026, 3, 2, 9))
     cases.transition(case, "wait_internal", agent, expected_version=case.version, fields={"message": "Warehouse"},
                      now=local(2026, 3, 2, 10))
     assert clock_of(case, "resolution", local(2026, 3, 3, 9)).used_seconds == 9 * HOUR

@@ -7,19 +7,18 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import ActorKind, Callback, CallbackDraw, CallbackStatus, CaseEvent, EventKind, Job
+from survey_app.models import Callback, CallbackDraw, CallbackStatus, Job
 from survey_app.services.customers import callbacks, consent
 from survey_app.services.platform.jobs import create_job
 from tests.factories import make_complaint
+from tests import factories
 
 ROLES = ["agent", "supervisor", "manager", "admin"]
 EN = {"Accept-Language": "en"}
 
 
 def serve(agent, case, at=datetime(2026, 3, 15, 4, tzinfo=timezone.utc)):
-    db.session.add(CaseEvent(case_id=case.id, kind=EventKind.NOTE, name="note", actor_kind=ActorKind.STAFF,
-                             actor_id=agent.id, changes={}, at=at))
-    db.session.commit()
+    factories.serve(agent, case, at)
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """The customer's complaint pages: intake with photos, errors that keep the input, the tracking
 page, accepting and contesting, and emails through the file sender."""
-import email
 import re
 
 import pytest
@@ -16,16 +15,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 FORM = {"category": "product", "description": "The kettle leaks.", "phone": "13800138000",
         "email": "li@example.com", "consent_to_contact": "y", "location": "North store"}
-
-
-@pytest.fixture
-def mailbox(app, tmp_path):
-    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path))
-
-    def messages():
-        return [email.message_from_bytes(p.read_bytes()) for p in sorted(tmp_path.glob("*.eml"))]
-
-    return messages
 
 
 def file(client, **changes):

@@ -13,11 +13,11 @@ from survey_app.extensions import db
 from survey_app.models import (ActorKind, AuditAction, AuditEntry, Callback, CallbackDraw, CaseEvent, CaseState,
                                Complaint, ConsentRecord, ConsentSource, Contact, EventKind, StaffUser, Survey)
 from survey_app.models.base import now_utc
-from survey_app.services import cases, surveys
+from survey_app.services import cases
 from survey_app.services.customers import consent
 from survey_app.services.customers.matching import ContactKeys, request_removal, resolve_customer
 from survey_app.services.surveys.invitations import issue_invitation
-from tests.factories import make_complaint, make_survey, put_case_in
+from tests.factories import make_complaint, make_response, make_survey, put_case_in
 
 
 def make_customer(phone, name):
@@ -72,11 +72,10 @@ def test_forged_optout_links_are_refused(client, app, token):
 
 
 @pytest.fixture
-def invited(app, tmp_path):
+def invited(app, mailbox):
     """One survey with an invitation, and one open complaint, for each kind of customer the contact
     rules tell apart; the complaints come first, so their "you may contact me" box is not the
     newest consent. Emails go to files."""
-    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path))
     survey = make_survey("shop")
     people = {}
     for digit, name in enumerate(["allowed", "opted_out", "removed", "capped", "service_only_opt_out",
@@ -172,9 +171,7 @@ def follow_up_case_from_low_score(client, survey, customer) -> bool:
     invitation = issue_invitation(pulse, None, customer.id, {}, "x", now_utc(), 30)
     db.session.commit()
     with client.application.test_request_context(headers={"Accept-Language": "en"}):
-        response = surveys.record_page(pulse, form_key=surveys.new_form_key(), values={"nps": 1, "csat": 1},
-                                         next_page=0, language="en", final=True, invitation=invitation,
-                                         existing=None)
+        response = make_response(pulse, {"nps": 1, "csat": 1}, invitation=invitation)
     return db.session.scalar(sa.select(Complaint.id).where(Complaint.response_id == response.id)) is not None
 
 

@@ -6,6 +6,7 @@ from survey_app.extensions import db
 from survey_app.models import Job, JobStatus
 from survey_app.demo import create_demo
 from tests.spies import count_calls
+from tests.factories import make_response
 
 
 @pytest.fixture
@@ -102,15 +103,13 @@ def test_report_page_and_csv_share_one_fit(client, auth, demo, fits):
 
 def test_report_refits_after_a_new_response(client, auth, demo, fits):
     from survey_app.models import Response
-    from survey_app.services.surveys.responses import new_form_key, record_page
     from survey_app.services.surveys.publishing import survey_by_slug
 
     auth.login("manager")
     assert _n(client.get("/staff/reports/demo", headers={"Accept-Language": "en"}).get_data(as_text=True)) == 300
     survey = survey_by_slug("demo")
     like = db.session.scalars(sa.select(Response).where(Response.survey_id == survey.id)).first()
-    record_page(survey, form_key=new_form_key(), values=dict(like.answers), next_page=0, language="en", final=True,
-                segments=dict(like.segments), existing=None)
+    make_response(survey, like.answers, segments=like.segments)
     html = client.get("/staff/reports/demo", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert _n(html) == 301 and len(fits) == 2
     client.get("/staff/reports/demo/index.csv")
@@ -165,8 +164,7 @@ def _answer(survey, count: int, **fixed) -> None:
     chance = random.Random(7)
     for _ in range(count):
         values = {i.id: chance.randint(i.scale.min, i.scale.max) for i in instrument.items} | fixed
-        surveys.record_page(survey, form_key=surveys.new_form_key(), values=values, next_page=0, language="en",
-                            final=True, existing=None)
+        make_response(survey, values)
 
 
 def test_a_selection_the_model_cannot_estimate_says_why(client, auth, staff):

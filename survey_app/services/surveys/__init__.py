@@ -8,12 +8,12 @@ from .publishing import (SurveySpec, add_wave, change_status, list_surveys, publ
                          survey_by_slug)
 from .respondent import PageLayout, PageOutcome, answer_page, page_layout, resume_page
 from .respondent_contact import leave_contact, may_leave_contact
-from .responses import find_response, new_form_key, record_page, usable_form_key
+from .responses import find_response, new_form_key, usable_form_key
 
 __all__ = [
     "Instrument", "InstrumentInvalid", "PageLayout", "PageOutcome", "SurveySpec", "add_wave", "answer_page",
     "available_instruments", "builtin_paths", "change_status", "export_links", "find_invitation", "find_response",
     "import_invitations", "instrument_of", "latest_version", "leave_contact", "list_surveys", "load_paths",
-    "may_leave_contact", "new_form_key", "page_layout", "publish_survey", "record_page", "resume_page", "spec_errors",
+    "may_leave_contact", "new_form_key", "page_layout", "publish_survey", "resume_page", "spec_errors",
     "status_label", "store_instrument", "survey_by_slug", "usable_form_key", "validate_path",
 ]

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-# The last three are passed on to the instrument commands, so only services read the instruments package.
-from instruments import (Instrument, load_instrument, load_instrument_text,
-                         InstrumentInvalid, builtin_paths, validate_path)
+# Named here for the instrument commands and the demo too, so only services read the instruments package.
+from instruments import (Instrument, InstrumentInvalid, builtin_paths, load_instrument, load_instrument_text,  # noqa: F401
+                         validate_path)
 
 from ...extensions import db
 from ...models import InstrumentVersion

@@ -11,7 +11,7 @@ from instruments import NOT_STORED, AnswerRefused, Instrument
 
 from ...models import Invitation, Response, Survey
 from .instruments import instrument_of
-from .responses import record_page, usable_form_key
+from .responses import store_page, usable_form_key
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def answer_page(
         missing = _first_incomplete_page(instrument, answers)
         if missing is not None:
             final, next_page = False, missing
-    response = record_page(
+    response = store_page(
         survey, form_key=usable_form_key(form_key), values=values, next_page=min(next_page, last_page),
         language=language, final=final, invitation=invitation, segments=segments, existing=existing, now=now,
     )

@@ -52,7 +52,7 @@ def find_response(survey: Survey, *, form_key: str | None = None, invitation: In
     return None
 
 
-def record_page(
+def store_page(
     survey: Survey,
     *,
     form_key: str,
