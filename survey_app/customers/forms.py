@@ -6,10 +6,8 @@ from wtforms import RadioField, SearchField, SelectField, SelectMultipleField, S
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..models import ContactChannel, ContactPurpose
-
-CHANNEL_LABELS = {ContactChannel.SMS: _l("SMS"), ContactChannel.EMAIL: _l("Email"),
-                  ContactChannel.PHONE: _l("Phone"), ContactChannel.WECHAT: _l("WeChat")}
+from ..models import ContactPurpose
+from ..services.customers.channels import CHANNELS
 PURPOSE_LABELS = {ContactPurpose.SURVEY: _l("Surveys"),
                   ContactPurpose.FOLLOW_UP: _l("Follow-up of their complaints and answers"),
                   ContactPurpose.CALLBACK: _l("Service callbacks")}
@@ -34,7 +32,7 @@ class RemovalForm(FlaskForm):
 
 
 class ConsentForm(FlaskForm):
-    channels = SelectMultipleField(_l("Channels"), choices=list(CHANNEL_LABELS.items()), validators=[DataRequired()],
+    channels = SelectMultipleField(_l("Channels"), choices=CHANNELS.choices(), validators=[DataRequired()],
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     purposes = SelectMultipleField(_l("Purposes"), choices=list(PURPOSE_LABELS.items()), validators=[DataRequired()],
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())

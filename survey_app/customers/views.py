@@ -17,7 +17,7 @@ from ..services.cases.intake import category_label
 from ..services.customers.imports import check_columns, import_customers_job
 from ..services.errors import Conflict, InvalidInput
 from ..services.platform.jobs import create_job
-from .forms import (CHANNEL_LABELS, CONSENT_NOTE_LABELS, PURPOSE_LABELS, ConsentForm, CustomerKeysForm,
+from .forms import (CONSENT_NOTE_LABELS, PURPOSE_LABELS, ConsentForm, CustomerKeysForm,
                     ImportCustomersForm, MergeForm, NoteForm, RemovalForm, SearchForm)
 
 bp = Blueprint("customers", __name__)
@@ -51,7 +51,7 @@ def _detail_page(customer: Customer, kinds=frozenset(), note_form=None, consent_
         "customers/detail.html", customer=customer, survivor=customers.active_customer(customer),
         entries=customers.timeline(customer, kinds or None), kinds=list(customers.EntryKind),
         chosen={k.value for k in kinds}, consent_state=consent.consent_state(customer),
-        channel_labels=CHANNEL_LABELS, purpose_labels=PURPOSE_LABELS, consent_notes=CONSENT_NOTE_LABELS,
+        contact_channels=customers.CHANNELS, purpose_labels=PURPOSE_LABELS, consent_notes=CONSENT_NOTE_LABELS,
         complaint_channels=complaint_labels.CHANNEL_LABELS,
         category_label=category_label, state_label=cases.state_label, event_label=cases.event_label,
         note_form=note_form or NoteForm(),

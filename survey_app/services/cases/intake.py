@@ -9,9 +9,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...models import (Attachment, Case, Channel, Complaint, ConsentRecord, ConsentSource, ContactChannel,
-                       ContactPurpose, Customer, Response, Severity, StaffUser)
+from ...models import (Attachment, Case, Channel, Complaint, ConsentRecord, ConsentSource, ContactPurpose, Customer,
+                       Response, Severity, StaffUser)
 from ...models.base import now_utc
+from ..customers.channels import COMPLAINT_CONSENT_CHANNELS
 from ..customers.matching import ContactKeys, active_customer, check_name, find_by_keys, note_arrival, resolve_customer
 from ..errors import InvalidInput
 from ..surveys.invitations import find_invitation
@@ -55,7 +56,7 @@ def _record_consent(customer: Customer, data: "ComplaintInput", source: ConsentS
     """The form's "you may contact me about this complaint" box, kept as the customer's consent to follow-up."""
     records = [ConsentRecord(customer_id=customer.id, channel=channel, purpose=ContactPurpose.FOLLOW_UP,
                              granted=data.consent_to_contact, source=source, note="complaint form", recorded_at=now)
-               for channel in (ContactChannel.EMAIL, ContactChannel.PHONE, ContactChannel.SMS)]
+               for channel in COMPLAINT_CONSENT_CHANNELS]
     db.session.add_all(records)
     return records
 

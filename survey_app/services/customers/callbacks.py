@@ -34,6 +34,7 @@ from ...models import (Callback, CallbackDraw, CallbackStatus, Case, CaseEvent, 
                       ContactPurpose, Customer, Role, StaffUser)
 from ...models.base import now_utc
 from . import consent
+from .channels import reaches
 from .consent import ContactReason
 from .matching import active_customer
 from ..errors import Conflict, InvalidInput
@@ -179,7 +180,7 @@ def draw_month(month: str, *, per_agent: int = PER_AGENT, actor: StaffUser | Non
 
 def _why_not(customer: Customer) -> tuple[str | None, datetime | None]:
     """Why a served customer may not be drawn, or (None, None) when they may."""
-    if not customer.phone:
+    if not reaches(customer, ContactChannel.PHONE):
         return NO_PHONE, None
     decision = consent.may_contact(customer, ContactChannel.PHONE, ContactPurpose.CALLBACK)
     if decision.allowed:
