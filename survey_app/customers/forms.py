@@ -6,14 +6,8 @@ from wtforms import RadioField, SearchField, SelectField, SelectMultipleField, S
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..models import ContactPurpose
 from ..services.customers.channels import CHANNELS
-PURPOSE_LABELS = {ContactPurpose.SURVEY: _l("Surveys"),
-                  ContactPurpose.FOLLOW_UP: _l("Follow-up of their complaints and answers"),
-                  ContactPurpose.CALLBACK: _l("Service callbacks")}
-# Notes the platform itself writes on consent records, read in the reader's language; staff's own notes show as typed.
-CONSENT_NOTE_LABELS = {"complaint form": _l("the complaint form's contact box"),
-                       "survey: contact me": _l("asked after a survey to be contacted")}
+from ..services.customers.labels import PURPOSE_LABELS
 
 
 class SearchForm(FlaskForm):
@@ -34,7 +28,7 @@ class RemovalForm(FlaskForm):
 class ConsentForm(FlaskForm):
     channels = SelectMultipleField(_l("Channels"), choices=CHANNELS.choices(), validators=[DataRequired()],
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    purposes = SelectMultipleField(_l("Purposes"), choices=list(PURPOSE_LABELS.items()), validators=[DataRequired()],
+    purposes = SelectMultipleField(_l("Purposes"), choices=PURPOSE_LABELS.choices(), validators=[DataRequired()],
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     granted = SelectField(_l("Decision"), choices=[("no", _l("Does not want to be contacted")),
                                                    ("yes", _l("Agrees to be contacted"))])

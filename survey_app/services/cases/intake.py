@@ -13,6 +13,7 @@ from ...models import (Attachment, Case, Channel, Complaint, ConsentRecord, Cons
                        Response, Severity, StaffUser)
 from ...models.base import now_utc
 from ..customers.channels import COMPLAINT_CONSENT_CHANNELS
+from ..customers.consent import ConsentNote
 from ..customers.matching import ContactKeys, active_customer, check_name, find_by_keys, note_arrival, resolve_customer
 from ..errors import InvalidInput
 from ..surveys.invitations import find_invitation
@@ -55,7 +56,8 @@ def _record_consent(customer: Customer, data: "ComplaintInput", source: ConsentS
                     now: datetime) -> list[ConsentRecord]:
     """The form's "you may contact me about this complaint" box, kept as the customer's consent to follow-up."""
     records = [ConsentRecord(customer_id=customer.id, channel=channel, purpose=ContactPurpose.FOLLOW_UP,
-                             granted=data.consent_to_contact, source=source, note="complaint form", recorded_at=now)
+                             granted=data.consent_to_contact, source=source, note=ConsentNote.COMPLAINT_FORM,
+                             recorded_at=now)
                for channel in COMPLAINT_CONSENT_CHANNELS]
     db.session.add_all(records)
     return records

@@ -10,6 +10,7 @@ from ...extensions import db
 from ...models import ConsentRecord, ConsentSource, ContactPurpose, Customer, Response
 from ...models.base import now_utc
 from ..customers.channels import reached_by
+from ..customers.consent import ConsentNote
 from ..customers.matching import ContactKeys, note_arrival, resolve_customer
 from ..errors import Conflict, InvalidInput
 from .signals import respondent_identified
@@ -36,7 +37,7 @@ def leave_contact(response: Response, *, name: str | None, phone: str | None, em
     response.customer_id = customer.id
     # Sending the form is the request to be contacted; it is kept like any other consent.
     consents = [ConsentRecord(customer_id=customer.id, channel=channel, purpose=ContactPurpose.FOLLOW_UP,
-                              granted=True, source=ConsentSource.CUSTOMER_FORM, note="survey: contact me",
+                              granted=True, source=ConsentSource.CUSTOMER_FORM, note=ConsentNote.SURVEY_CONTACT_ME,
                               recorded_at=now)
                 for channel in reached_by(keys)]
     db.session.add_all(consents)
