@@ -6,9 +6,9 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, StringFie
 from wtforms.fields import EmailField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..models import Channel, Remedy, Severity
+from ..models import Severity
 from ..services.cases.intake import categories
-from ..services.cases.labels import REMEDY_LABELS, RESOLUTION_LABELS, SEVERITY_LABELS
+from ..services.cases.labels import CHANNEL_LABELS, ENTRY_CHANNELS, REMEDY_LABELS, SEVERITY_LABELS, resolution_label
 
 
 class ComplaintForm(FlaskForm):
@@ -33,12 +33,9 @@ class ComplaintForm(FlaskForm):
 class StaffComplaintForm(ComplaintForm):
     """A complaint received by phone, letter or in person, entered by staff."""
 
-    channel = SelectField(_l("Received by"), choices=[
-        (Channel.PHONE.value, _l("Phone")), (Channel.LETTER.value, _l("Letter")),
-        (Channel.VISIT.value, _l("In person")), (Channel.EMAIL.value, _l("Email")),
-        (Channel.WECHAT.value, _l("WeChat"))])
-    severity = SelectField(_l("Severity"), choices=[(s.value, SEVERITY_LABELS[s]) for s in Severity],
-                           default=Severity.NORMAL.value)
+    channel = SelectField(_l("Received by"), choices=[(channel.value, CHANNEL_LABELS[channel].entry_label)
+                                                      for channel in ENTRY_CHANNELS])
+    severity = SelectField(_l("Severity"), choices=SEVERITY_LABELS.choices(), default=Severity.NORMAL.value)
     # Settling at first contact: checked by the workflow's rules (services/cases.py), not here.
     settle = BooleanField(_l("Settled now, at first contact: close it with what I gave"))
     decision = TextAreaField(_l("What I told the customer"), validators=[Optional(), Length(max=5000)])
@@ -51,9 +48,8 @@ class StaffComplaintForm(ComplaintForm):
 
     def __init__(self, *args, resolution_codes=(), first_contact_remedies=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.remedy.choices = [("", "—"), *[(r.value, REMEDY_LABELS[r]) for r in first_contact_remedies]]
-        self.resolution_code.choices = [("", "—"), *[(code, RESOLUTION_LABELS.get(code, code))
-                                                     for code in resolution_codes]]
+        self.remedy.choices = [("", "—"), *REMEDY_LABELS.choices(first_contact_remedies)]
+        self.resolution_code.choices = [("", "—"), *[(code, resolution_label(code)) for code in resolution_codes]]
 
     def settlement(self) -> dict | None:
         """The settlement typed in, when the box says the complaint is settled now."""
@@ -84,8 +80,7 @@ class TransitionForm(VersionedForm):
 
     event = HiddenField(validators=[DataRequired()])
     category = SelectField(_l("Category"), validators=[Optional()])
-    severity = SelectField(_l("Severity"), choices=[("", "—"), *[(s.value, SEVERITY_LABELS[s]) for s in Severity]],
-                           validators=[Optional()])
+    severity = SelectField(_l("Severity"), choices=[("", "—"), *SEVERITY_LABELS.choices()], validators=[Optional()])
     root_cause = TextAreaField(_l("Root cause"), validators=[Optional(), Length(max=2000)])
     resolution_code = SelectField(_l("Resolution"), validators=[Optional()])
     remedy = SelectField(_l("Remedy"), choices=[("", "—")], validators=[Optional()])
@@ -98,5 +93,5 @@ class TransitionForm(VersionedForm):
     def __init__(self, *args, resolution_codes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = [("", "—"), *categories()]
-        self.resolution_code.choices = [("", "—"), *[(code, RESOLUTION_LABELS.get(code, code)) for code in resolution_codes]]
-        self.remedy.choices = [("", "—"), *[(r.value, REMEDY_LABELS[r]) for r in Remedy]]
+        self.resolution_code.choices = [("", "—"), *[(code, resolution_label(code)) for code in resolution_codes]]
+        self.remedy.choices = [("", "—"), *REMEDY_LABELS.choices()]
