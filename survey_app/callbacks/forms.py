@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..services.customers.callbacks import OUTCOMES
+from ..services.customers.callbacks import OUTCOMES, TEXT_LIMIT
 from ..services.customers.labels import CALLBACK_STATUSES
 
 
@@ -21,5 +21,5 @@ class OutcomeForm(FlaskForm):
 
     status = SelectField(_l("How did the call go?"), choices=CALLBACK_STATUSES.choices(OUTCOMES))
     service_rating = StringField(_l("Service rating (1–10)"), render_kw={"inputmode": "numeric", "size": 3})
-    needs = TextAreaField(_l("What else they need"), validators=[Length(max=2000)], render_kw={"rows": 2})
-    suggestion = TextAreaField(_l("Their suggestions"), validators=[Length(max=2000)], render_kw={"rows": 2})
+    needs = TextAreaField(_l("What else they need"), validators=[Length(max=TEXT_LIMIT)], render_kw={"rows": 2})
+    suggestion = TextAreaField(_l("Their suggestions"), validators=[Length(max=TEXT_LIMIT)], render_kw={"rows": 2})

@@ -6,21 +6,24 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, StringFie
 from wtforms.fields import EmailField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..form_limits import within
 from ..models import Severity
-from ..services.cases.intake import categories
+from ..services.cases.intake import ComplaintInput, categories
 from ..services.cases.labels import CHANNEL_LABELS, ENTRY_CHANNELS, REMEDY_LABELS, SEVERITY_LABELS, resolution_label
 
 
 class ComplaintForm(FlaskForm):
     category = SelectField(_l("What is it about?"), validators=[DataRequired(message=_l("Choose one."))])
     description = TextAreaField(_l("What happened?"), validators=[
-        DataRequired(message=_l("Tell us what happened.")), Length(max=5000)])
+        DataRequired(message=_l("Tell us what happened.")), within(ComplaintInput, "description")])
     occurred_on = DateField(_l("When did it happen?"), validators=[Optional()])
-    location = StringField(_l("Where? (store, website, phone line)"), validators=[Optional(), Length(max=200)])
-    desired_outcome = TextAreaField(_l("What would you like us to do?"), validators=[Optional(), Length(max=2000)])
-    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
-    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
-    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)],
+    location = StringField(_l("Where? (store, website, phone line)"),
+                           validators=[Optional(), within(ComplaintInput, "location")])
+    desired_outcome = TextAreaField(_l("What would you like us to do?"),
+                                    validators=[Optional(), within(ComplaintInput, "desired_outcome")])
+    name = StringField(_l("Your name"), validators=[Optional(), within(ComplaintInput, "name")])
+    phone = TelField(_l("Phone"), validators=[Optional(), within(ComplaintInput, "phone")])
+    email = EmailField(_l("Email"), validators=[Optional(), within(ComplaintInput, "email")],
                        description=_l("We send the reference and the tracking link here."))
     consent_to_contact = BooleanField(_l("You may contact me about this complaint by phone or email."))
     photos = MultipleFileField(_l("Photos (up to 3, JPEG, PNG, WebP or HEIC, 5 MB each)"))

@@ -6,8 +6,10 @@ from wtforms import RadioField, SearchField, SelectField, SelectMultipleField, S
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..form_limits import within
 from ..services.customers.channels import CHANNELS
 from ..services.customers.labels import PURPOSE_LABELS
+from ..services.customers.matching import CustomerDetails
 
 
 class SearchForm(FlaskForm):
@@ -48,8 +50,12 @@ class ImportCustomersForm(FlaskForm):
 
 
 class CustomerKeysForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)],
+    name = StringField(_l("Name"), validators=[Optional(), within(CustomerDetails, "name")])
+    phone = StringField(_l("Phone"), validators=[Optional(), within(CustomerDetails, "phone")],
                         description=_l("Any usual form; it is stored as an international number."))
-    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
-    reference = StringField(_l("Customer reference"), validators=[Optional(), Length(max=64)])
+    email = StringField(_l("Email"), validators=[Optional(), within(CustomerDetails, "email")])
+    reference = StringField(_l("Customer reference"), validators=[Optional(), within(CustomerDetails, "reference")])
+
+    def details(self) -> CustomerDetails:
+        """What was typed, as the service takes it."""
+        return CustomerDetails(self.name.data, self.phone.data, self.email.data, self.reference.data)

@@ -89,8 +89,7 @@ def edit(customer_id: int):
     if not form.validate_on_submit():
         return render_template("customers/edit.html", customer=customer, form=form), 422 if form.errors else 200
     try:
-        queued = customers.edit_keys(customer, name=form.name.data, phone=form.phone.data, email=form.email.data,
-                                     reference=form.reference.data, actor=current_user)
+        queued = customers.edit_keys(customer, form.details(), actor=current_user)
     except InvalidInput as error:
         for name, message in error.field_errors.items():
             form[name].errors.append(message)
