@@ -90,7 +90,8 @@ REMEDY_LABELS = EnumTable(Remedy, {
 
 class ChannelWords(NamedTuple):
     """How a complaint channel reads: in a sentence ("received by phone"), and as a choice of the
-    staff entry form (None: staff do not enter complaints received on it)."""
+    staff entry form (None: staff do not enter complaints received on it). A row reads as its
+    sentence form, so what an event changed names the channel the same way."""
 
     label: object
     entry_label: object | None = None
@@ -108,8 +109,20 @@ CHANNEL_LABELS = EnumTable(Channel, {
 })
 # The channels staff enter complaints from, in the entry form's order.
 ENTRY_CHANNELS = tuple(channel for channel, words in CHANNEL_LABELS.items() if words.entry_label is not None)
-ACTOR_LABELS = EnumTable(ActorKind, {ActorKind.STAFF: _l("staff"), ActorKind.CUSTOMER: _l("customer"),
-                                     ActorKind.SYSTEM: _l("system")})
+
+
+class ActorWords(NamedTuple):
+    """Who acted, as staff read it on the case page and as the complainant reads it on theirs."""
+
+    label: object
+    to_customer: object
+
+
+ACTOR_LABELS = EnumTable(ActorKind, {
+    ActorKind.STAFF: ActorWords(_l("staff"), _l("Customer service")),
+    ActorKind.CUSTOMER: ActorWords(_l("customer"), _l("You")),
+    ActorKind.SYSTEM: ActorWords(_l("system"), _l("Customer service")),
+})
 SLA_LABELS = {
     ClockState.OK: _l("on time"), ClockState.WARNING: _l("warning"), ClockState.BREACHED: _l("breached"),
     ClockState.PAUSED: _l("paused"), ClockState.MET: _l("met"), ClockState.MET_LATE: _l("met late"),

@@ -37,6 +37,7 @@ from ...models import (Callback, CallbackDraw, CallbackStatus, Case, CaseEvent, 
 from ...models.base import now_utc
 from . import consent
 from .channels import reaches
+from .consent import ContactReason
 from .matching import active_customer
 from ..errors import Conflict, InvalidInput
 from ..platform.jobs import Progress, job, run_job
@@ -47,15 +48,10 @@ MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 TEXT_LIMIT = 2000
 
 
-class SkipReason(enum.StrEnum):
-    """Why a customer served was not drawn: what the consent rules said, or no number to call."""
-
-    OPTED_OUT = "opted_out"
-    REMOVAL_REQUESTED = "removal_requested"
-    CAPPED = "capped"
-    NO_PHONE = "no_phone"
-
-
+# Why a customer served was not drawn: any refusal of the consent rules (a new one needs its words
+# in the table below, or the app does not start), or no number to call.
+SkipReason = enum.StrEnum("SkipReason", [*((reason.name, reason.value) for reason in ContactReason
+                                           if reason is not ContactReason.ALLOWED), ("NO_PHONE", "no_phone")])
 SKIP_REASON_LABELS = EnumTable(SkipReason, {
     SkipReason.OPTED_OUT: _l("opted out of callbacks"), SkipReason.REMOVAL_REQUESTED: _l("asked to be removed"),
     SkipReason.CAPPED: _l("contacted recently, within the contact limit"), SkipReason.NO_PHONE: _l("no phone number"),
