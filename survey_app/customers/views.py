@@ -27,7 +27,7 @@ IMPORT_JOB = "customer_import"
 def words_for_codes() -> dict:
     """The customer pages show every code in the reader's language."""
     return {"contact_channels": customers.CHANNELS, "purpose_labels": labels.PURPOSE_LABELS,
-            "consent_source_labels": labels.CONSENT_SOURCE_LABELS, "consent_notes": consent.CONSENT_NOTE_LABELS,
+            "consent_source_labels": labels.CONSENT_SOURCE_LABELS, "consent_note_labels": consent.CONSENT_NOTE_LABELS,
             "customer_event_labels": labels.CUSTOMER_EVENT_LABELS, "field_labels": labels.FIELD_LABELS,
             "entry_kind_labels": customers.ENTRY_KIND_LABELS, "duplicate_reason_labels": labels.DUPLICATE_REASON_LABELS,
             "duplicate_status_labels": labels.DUPLICATE_STATUS_LABELS, "callback_statuses": labels.CALLBACK_STATUSES,

@@ -44,7 +44,8 @@ def reached_by(holder) -> list[ContactChannel]:
     return [channel for channel in CHANNELS if reaches(holder, channel)]
 
 
-def send(channel: ContactChannel | str, to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> bool:
+def send(channel: ContactChannel | str, to: str, subject: str, body: str,
+         headers: dict[str, str] | None = None) -> bool:
     """Send a message on ``channel`` through the platform's sender; returns whether it was taken.
 
     :raise ValueError: for a channel whose messages the platform does not send itself.

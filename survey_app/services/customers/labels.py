@@ -27,7 +27,8 @@ DUPLICATE_REASON_LABELS = EnumTable(DuplicateReason, {
     DuplicateReason.SIMILAR_EMAIL: _l("Same name, similar email"),
 })
 DUPLICATE_STATUS_LABELS = EnumTable(DuplicateStatus, {
-    DuplicateStatus.OPEN: _l("to review"), DuplicateStatus.MERGED: _l("merged"), DuplicateStatus.DISMISSED: _l("kept apart"),
+    DuplicateStatus.OPEN: _l("to review"), DuplicateStatus.MERGED: _l("merged"),
+    DuplicateStatus.DISMISSED: _l("kept apart"),
 })
 
 
