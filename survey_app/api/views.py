@@ -13,12 +13,14 @@ from ..extensions import csrf, limiter
 from ..models import Channel, Role, Severity, StaffUser
 from ..services.platform import api_tokens
 from ..services import cases, customers
+from ..services.cases.labels import ENTRY_CHANNELS
 from ..services.errors import InvalidInput
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
-API_CHANNELS = (Channel.API, Channel.PHONE, Channel.LETTER, Channel.VISIT, Channel.EMAIL, Channel.WECHAT)
+# The API files what staff enter by hand, and complaints of its own.
+API_CHANNELS = (Channel.API, *ENTRY_CHANNELS)
 
 
 @bp.post("/complaints")

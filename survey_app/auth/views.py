@@ -3,23 +3,19 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
-from ..models import Role
 from ..services.platform import users
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
-ROLE_LABELS = {Role.AGENT: _l("agent"), Role.SUPERVISOR: _l("supervisor"), Role.MANAGER: _l("quality manager"),
-               Role.ADMIN: _l("administrator")}
 
 
 @bp.app_context_processor
 def role_words() -> dict:
     """Every staff page names the reader's role in their language."""
-    return {"role_label": lambda role: str(ROLE_LABELS[Role(role)])}
+    return {"role_label": users.ROLE_LABELS}
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -4,12 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..models import CallbackStatus
-
-STATUS_LABELS = {CallbackStatus.DUE: _l("to call"), CallbackStatus.DONE: _l("reached"),
-                 CallbackStatus.UNREACHABLE: _l("not reached"), CallbackStatus.DECLINED: _l("declined to answer")}
-SKIP_LABELS = {"opted_out": _l("opted out of callbacks"), "removal_requested": _l("asked to be removed"),
-               "capped": _l("contacted recently, within the contact limit"), "no_phone": _l("no phone number")}
+from ..services.customers.callbacks import OUTCOMES, TEXT_LIMIT
+from ..services.customers.labels import CALLBACK_STATUSES
 
 
 class DrawForm(FlaskForm):
@@ -23,8 +19,7 @@ class DrawForm(FlaskForm):
 class OutcomeForm(FlaskForm):
     """One callback's outcome; the rating is text here so what was typed comes back with the service's message."""
 
-    status = SelectField(_l("How did the call go?"), choices=[
-        (s.value, STATUS_LABELS[s]) for s in (CallbackStatus.DONE, CallbackStatus.UNREACHABLE, CallbackStatus.DECLINED)])
+    status = SelectField(_l("How did the call go?"), choices=CALLBACK_STATUSES.choices(OUTCOMES))
     service_rating = StringField(_l("Service rating (1–10)"), render_kw={"inputmode": "numeric", "size": 3})
-    needs = TextAreaField(_l("What else they need"), validators=[Length(max=2000)], render_kw={"rows": 2})
-    suggestion = TextAreaField(_l("Their suggestions"), validators=[Length(max=2000)], render_kw={"rows": 2})
+    needs = TextAreaField(_l("What else they need"), validators=[Length(max=TEXT_LIMIT)], render_kw={"rows": 2})
+    suggestion = TextAreaField(_l("Their suggestions"), validators=[Length(max=TEXT_LIMIT)], render_kw={"rows": 2})

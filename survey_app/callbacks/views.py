@@ -10,9 +10,10 @@ from ..i18n import current_language
 from ..jobs.views import own_job_or_404
 from ..models import Callback, CallbackStatus, JobStatus, Role
 from ..services.customers import callbacks
+from ..services.customers.labels import CALLBACK_STATUSES
 from ..services.errors import Conflict, InvalidInput
 from ..services.platform.jobs import create_job
-from .forms import SKIP_LABELS, STATUS_LABELS, DrawForm, OutcomeForm
+from .forms import DrawForm, OutcomeForm
 
 bp = Blueprint("callbacks", __name__)
 DRAW_JOB = "callback_draw"
@@ -79,7 +80,8 @@ def _draw_page(draw, failed: Callback | None = None, failed_form: OutcomeForm | 
         forms[failed.id] = failed_form
     return render_template(
         "callbacks/draw.html", draw=draw, calls=calls, forms=forms, skipped=callbacks.skipped_customers(draw),
-        scores=callbacks.agent_scores(draw.month), status_labels=STATUS_LABELS, skip_labels=SKIP_LABELS,
+        scores=callbacks.agent_scores(draw.month), callback_statuses=CALLBACK_STATUSES,
+        skip_reason_labels=callbacks.SKIP_REASON_LABELS,
     ), status
 
 

@@ -6,21 +6,24 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, StringFie
 from wtforms.fields import EmailField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..models import Channel, Remedy, Severity
-from ..services.cases.intake import categories
-from ..services.cases.labels import REMEDY_LABELS, RESOLUTION_LABELS, SEVERITY_LABELS
+from ..form_limits import within
+from ..models import Severity
+from ..services.cases.intake import ComplaintInput, categories
+from ..services.cases.labels import CHANNEL_LABELS, ENTRY_CHANNELS, REMEDY_LABELS, SEVERITY_LABELS, resolution_label
 
 
 class ComplaintForm(FlaskForm):
     category = SelectField(_l("What is it about?"), validators=[DataRequired(message=_l("Choose one."))])
     description = TextAreaField(_l("What happened?"), validators=[
-        DataRequired(message=_l("Tell us what happened.")), Length(max=5000)])
+        DataRequired(message=_l("Tell us what happened.")), within(ComplaintInput, "description")])
     occurred_on = DateField(_l("When did it happen?"), validators=[Optional()])
-    location = StringField(_l("Where? (store, website, phone line)"), validators=[Optional(), Length(max=200)])
-    desired_outcome = TextAreaField(_l("What would you like us to do?"), validators=[Optional(), Length(max=2000)])
-    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
-    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
-    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)],
+    location = StringField(_l("Where? (store, website, phone line)"),
+                           validators=[Optional(), within(ComplaintInput, "location")])
+    desired_outcome = TextAreaField(_l("What would you like us to do?"),
+                                    validators=[Optional(), within(ComplaintInput, "desired_outcome")])
+    name = StringField(_l("Your name"), validators=[Optional(), within(ComplaintInput, "name")])
+    phone = TelField(_l("Phone"), validators=[Optional(), within(ComplaintInput, "phone")])
+    email = EmailField(_l("Email"), validators=[Optional(), within(ComplaintInput, "email")],
                        description=_l("We send the reference and the tracking link here."))
     consent_to_contact = BooleanField(_l("You may contact me about this complaint by phone or email."))
     photos = MultipleFileField(_l("Photos (up to 3, JPEG, PNG, WebP or HEIC, 5 MB each)"))
@@ -33,12 +36,9 @@ class ComplaintForm(FlaskForm):
 class StaffComplaintForm(ComplaintForm):
     """A complaint received by phone, letter or in person, entered by staff."""
 
-    channel = SelectField(_l("Received by"), choices=[
-        (Channel.PHONE.value, _l("Phone")), (Channel.LETTER.value, _l("Letter")),
-        (Channel.VISIT.value, _l("In person")), (Channel.EMAIL.value, _l("Email")),
-        (Channel.WECHAT.value, _l("WeChat"))])
-    severity = SelectField(_l("Severity"), choices=[(s.value, SEVERITY_LABELS[s]) for s in Severity],
-                           default=Severity.NORMAL.value)
+    channel = SelectField(_l("Received by"), choices=[(channel.value, CHANNEL_LABELS[channel].entry_label)
+                                                      for channel in ENTRY_CHANNELS])
+    severity = SelectField(_l("Severity"), choices=SEVERITY_LABELS.choices(), default=Severity.NORMAL.value)
     # Settling at first contact: checked by the workflow's rules (services/cases.py), not here.
     settle = BooleanField(_l("Settled now, at first contact: close it with what I gave"))
     decision = TextAreaField(_l("What I told the customer"), validators=[Optional(), Length(max=5000)])
@@ -51,9 +51,8 @@ class StaffComplaintForm(ComplaintForm):
 
     def __init__(self, *args, resolution_codes=(), first_contact_remedies=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.remedy.choices = [("", "—"), *[(r.value, REMEDY_LABELS[r]) for r in first_contact_remedies]]
-        self.resolution_code.choices = [("", "—"), *[(code, RESOLUTION_LABELS.get(code, code))
-                                                     for code in resolution_codes]]
+        self.remedy.choices = [("", "—"), *REMEDY_LABELS.choices(first_contact_remedies)]
+        self.resolution_code.choices = [("", "—"), *[(code, resolution_label(code)) for code in resolution_codes]]
 
     def settlement(self) -> dict | None:
         """The settlement typed in, when the box says the complaint is settled now."""
@@ -84,8 +83,7 @@ class TransitionForm(VersionedForm):
 
     event = HiddenField(validators=[DataRequired()])
     category = SelectField(_l("Category"), validators=[Optional()])
-    severity = SelectField(_l("Severity"), choices=[("", "—"), *[(s.value, SEVERITY_LABELS[s]) for s in Severity]],
-                           validators=[Optional()])
+    severity = SelectField(_l("Severity"), choices=[("", "—"), *SEVERITY_LABELS.choices()], validators=[Optional()])
     root_cause = TextAreaField(_l("Root cause"), validators=[Optional(), Length(max=2000)])
     resolution_code = SelectField(_l("Resolution"), validators=[Optional()])
     remedy = SelectField(_l("Remedy"), choices=[("", "—")], validators=[Optional()])
@@ -98,5 +96,5 @@ class TransitionForm(VersionedForm):
     def __init__(self, *args, resolution_codes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = [("", "—"), *categories()]
-        self.resolution_code.choices = [("", "—"), *[(code, RESOLUTION_LABELS.get(code, code)) for code in resolution_codes]]
-        self.remedy.choices = [("", "—"), *[(r.value, REMEDY_LABELS[r]) for r in Remedy]]
+        self.resolution_code.choices = [("", "—"), *[(code, resolution_label(code)) for code in resolution_codes]]
+        self.remedy.choices = [("", "—"), *REMEDY_LABELS.choices()]

@@ -28,7 +28,7 @@ def words_for_codes() -> dict:
     """The staff pages show every workflow code in the reader's language."""
     return {"severity_label": labels.severity_label, "sla_label": labels.sla_label,
             "channel_labels": labels.CHANNEL_LABELS, "actor_labels": labels.ACTOR_LABELS,
-            "remedy_labels": labels.REMEDY_LABELS, "resolution_labels": labels.RESOLUTION_LABELS,
+            "remedy_labels": labels.REMEDY_LABELS, "resolution_label": labels.resolution_label,
             "describe_changes": labels.describe_changes}
 
 

@@ -8,6 +8,7 @@ from ..form_errors import show_field_errors
 from ..i18n import current_language
 from ..models import CaseState, Channel, Severity
 from ..services import cases
+from ..services.cases.labels import ACTOR_LABELS
 from ..services.errors import Conflict, InvalidInput, NotFound
 from .forms import ComplaintForm, MessageForm
 
@@ -99,7 +100,7 @@ def _tracking_page(complaint, key: str, form: MessageForm | None = None, action:
         status=cases.CUSTOMER_STATUS[case.state],
         category=cases.category_label(complaint.category), states=CaseState,
         survey_url=cases.handling_survey_url(case) if case.is_closed else None,
-        link=cases.tracking_url(complaint), new=request.args.get("new") == "1",
+        link=cases.tracking_url(complaint), new=request.args.get("new") == "1", actor_labels=ACTOR_LABELS,
     )
 
 

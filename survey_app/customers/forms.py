@@ -6,16 +6,10 @@ from wtforms import RadioField, SearchField, SelectField, SelectMultipleField, S
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..models import ContactChannel, ContactPurpose
-
-CHANNEL_LABELS = {ContactChannel.SMS: _l("SMS"), ContactChannel.EMAIL: _l("Email"),
-                  ContactChannel.PHONE: _l("Phone"), ContactChannel.WECHAT: _l("WeChat")}
-PURPOSE_LABELS = {ContactPurpose.SURVEY: _l("Surveys"),
-                  ContactPurpose.FOLLOW_UP: _l("Follow-up of their complaints and answers"),
-                  ContactPurpose.CALLBACK: _l("Service callbacks")}
-# Notes the platform itself writes on consent records, read in the reader's language; staff's own notes show as typed.
-CONSENT_NOTE_LABELS = {"complaint form": _l("the complaint form's contact box"),
-                       "survey: contact me": _l("asked after a survey to be contacted")}
+from ..form_limits import within
+from ..services.customers.channels import CHANNELS
+from ..services.customers.labels import PURPOSE_LABELS
+from ..services.customers.matching import CustomerDetails
 
 
 class SearchForm(FlaskForm):
@@ -34,9 +28,9 @@ class RemovalForm(FlaskForm):
 
 
 class ConsentForm(FlaskForm):
-    channels = SelectMultipleField(_l("Channels"), choices=list(CHANNEL_LABELS.items()), validators=[DataRequired()],
+    channels = SelectMultipleField(_l("Channels"), choices=CHANNELS.choices(), validators=[DataRequired()],
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    purposes = SelectMultipleField(_l("Purposes"), choices=list(PURPOSE_LABELS.items()), validators=[DataRequired()],
+    purposes = SelectMultipleField(_l("Purposes"), choices=PURPOSE_LABELS.choices(), validators=[DataRequired()],
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     granted = SelectField(_l("Decision"), choices=[("no", _l("Does not want to be contacted")),
                                                    ("yes", _l("Agrees to be contacted"))])
@@ -56,8 +50,12 @@ class ImportCustomersForm(FlaskForm):
 
 
 class CustomerKeysForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)],
+    name = StringField(_l("Name"), validators=[Optional(), within(CustomerDetails, "name")])
+    phone = StringField(_l("Phone"), validators=[Optional(), within(CustomerDetails, "phone")],
                         description=_l("Any usual form; it is stored as an international number."))
-    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
-    reference = StringField(_l("Customer reference"), validators=[Optional(), Length(max=64)])
+    email = StringField(_l("Email"), validators=[Optional(), within(CustomerDetails, "email")])
+    reference = StringField(_l("Customer reference"), validators=[Optional(), within(CustomerDetails, "reference")])
+
+    def details(self) -> CustomerDetails:
+        """What was typed, as the service takes it."""
+        return CustomerDetails(self.name.data, self.phone.data, self.email.data, self.reference.data)

@@ -12,16 +12,26 @@ from ..models import AuditAction, ConsentSource, Customer, CustomerMerge, Duplic
 from ..services.cases import labels as complaint_labels
 from ..services.platform import audit
 from ..services import cases, customers
-from ..services.customers import consent, merges
+from ..services.customers import consent, labels, merges
 from ..services.cases.intake import category_label
 from ..services.customers.imports import check_columns, import_customers_job
 from ..services.errors import Conflict, InvalidInput
 from ..services.platform.jobs import create_job
-from .forms import (CHANNEL_LABELS, CONSENT_NOTE_LABELS, PURPOSE_LABELS, ConsentForm, CustomerKeysForm,
-                    ImportCustomersForm, MergeForm, NoteForm, RemovalForm, SearchForm)
+from .forms import ConsentForm, CustomerKeysForm, ImportCustomersForm, MergeForm, NoteForm, RemovalForm, SearchForm
 
 bp = Blueprint("customers", __name__)
 IMPORT_JOB = "customer_import"
+
+
+@bp.context_processor
+def words_for_codes() -> dict:
+    """The customer pages show every code in the reader's language."""
+    return {"contact_channels": customers.CHANNELS, "purpose_labels": labels.PURPOSE_LABELS,
+            "consent_source_labels": labels.CONSENT_SOURCE_LABELS, "consent_note_labels": consent.CONSENT_NOTE_LABELS,
+            "customer_event_labels": labels.CUSTOMER_EVENT_LABELS, "field_labels": labels.FIELD_LABELS,
+            "entry_kind_labels": customers.ENTRY_KIND_LABELS, "duplicate_reason_labels": labels.DUPLICATE_REASON_LABELS,
+            "duplicate_status_labels": labels.DUPLICATE_STATUS_LABELS, "callback_statuses": labels.CALLBACK_STATUSES,
+            "complaint_channels": complaint_labels.CHANNEL_LABELS, "audit_action_labels": audit.ACTION_LABELS}
 
 
 @bp.get("/")
@@ -51,8 +61,6 @@ def _detail_page(customer: Customer, kinds=frozenset(), note_form=None, consent_
         "customers/detail.html", customer=customer, survivor=customers.active_customer(customer),
         entries=customers.timeline(customer, kinds or None), kinds=list(customers.EntryKind),
         chosen={k.value for k in kinds}, consent_state=consent.consent_state(customer),
-        channel_labels=CHANNEL_LABELS, purpose_labels=PURPOSE_LABELS, consent_notes=CONSENT_NOTE_LABELS,
-        complaint_channels=complaint_labels.CHANNEL_LABELS,
         category_label=category_label, state_label=cases.state_label, event_label=cases.event_label,
         note_form=note_form or NoteForm(),
         consent_form=consent_form or ConsentForm(), removal_form=RemovalForm(), action_form=FlaskForm(),
@@ -81,8 +89,7 @@ def edit(customer_id: int):
     if not form.validate_on_submit():
         return render_template("customers/edit.html", customer=customer, form=form), 422 if form.errors else 200
     try:
-        queued = customers.edit_keys(customer, name=form.name.data, phone=form.phone.data, email=form.email.data,
-                                     reference=form.reference.data, actor=current_user)
+        queued = customers.edit_keys(customer, form.details(), actor=current_user)
     except InvalidInput as error:
         for name, message in error.field_errors.items():
             form[name].errors.append(message)

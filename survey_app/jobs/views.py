@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import Job
+from ..services.platform.jobs import STATUS_LABELS
 
 bp = Blueprint("jobs", __name__)
 
@@ -18,7 +19,7 @@ def status(job_id: str):
     job = db.get_or_404(Job, job_id)
     if job.created_by_id not in (None, current_user.id) and not current_user.role.at_least("admin"):
         abort(404)
-    return render_template("jobs/status.html", job=job)
+    return render_template("jobs/status.html", job=job, status_labels=STATUS_LABELS)
 
 
 def own_job_or_404(job_id: str, kind: str) -> Job:

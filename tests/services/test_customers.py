@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import (Customer, CustomerEvent, CustomerEventKind, DuplicateCandidate, DuplicateReason,
                                DuplicateStatus)
-from survey_app.services.customers.matching import (ContactKeys, CustomerValues, edit_keys, find_by_keys, name_key,
-                                           normalise_email, normalise_phone, request_removal, resolve_customer)
+from survey_app.services.customers.matching import (ContactKeys, CustomerDetails, CustomerValues, edit_keys,
+                                                    find_by_keys, name_key, normalise_email, normalise_phone,
+                                                    request_removal, resolve_customer)
 from survey_app.services.errors import Conflict, InvalidInput
 from survey_app.services.customers.merges import merge_customers
 from tests.snapshots import count
@@ -157,8 +158,8 @@ def test_removal_request_is_recorded_once(app, staff):
 def test_editing_keys_normalises_and_records_before_and_after(app, staff):
     li, _ = resolve_customer(ContactKeys.parse("13800138000"), "Li Lei")
     db.session.commit()
-    queued = edit_keys(li, name=" Li  Lei ", phone="139 0013 9000", email="LI@Example.com ", reference="R-9",
-                       actor=staff["supervisor"])
+    typed = CustomerDetails(name=" Li  Lei ", phone="139 0013 9000", email="LI@Example.com ", reference="R-9")
+    queued = edit_keys(li, typed, actor=staff["supervisor"])
     assert queued == []
     assert (li.name, li.name_key, li.phone, li.email, li.reference) == (
         "Li  Lei", "lilei", "+8613900139000", "li@example.com", "R-9")
@@ -168,7 +169,7 @@ def test_editing_keys_normalises_and_records_before_and_after(app, staff):
         "reference": [None, "R-9"]}
     assert find_by_keys(ContactKeys(phone="+8613800138000")) is None
     # Saving the same values again changes nothing and records nothing.
-    edit_keys(li, name="Li  Lei", phone="+8613900139000", email="li@example.com", reference="R-9", actor=None)
+    edit_keys(li, CustomerDetails("Li  Lei", "+8613900139000", "li@example.com", "R-9"), actor=None)
     assert db.session.scalar(sa.select(sa.func.count(CustomerEvent.id))) == 1
 
 
@@ -176,13 +177,15 @@ def test_editing_keys_normalises_and_records_before_and_after(app, staff):
     ({"phone": "12345"}, "phone", "12345 is not a valid phone number."),
     ({"email": "li@"}, "email", "li@ is not an email address."),
     ({"phone": "", "email": "", "reference": " "}, "phone", "Keep at least a phone"),
+    ({"name": "N" * 201}, "name", "A name has at most 200 characters."),
+    ({"reference": "R" * 65}, "reference", "A customer reference has at most 64 characters."),
 ])
 def test_editing_keys_refuses_what_cannot_be_a_key(app, changes, field, message):
     li, _ = resolve_customer(ContactKeys.parse("13800138000", "li@example.com"), "Li Lei")
     db.session.commit()
     values = {"name": "Li Lei", "phone": "13800138000", "email": "li@example.com", "reference": None, **changes}
     with pytest.raises(InvalidInput) as refused:
-        edit_keys(li, actor=None, **values)
+        edit_keys(li, CustomerDetails(**values), actor=None)
     assert message in refused.value.field_errors[field]
     db.session.expire_all()
     assert (li.phone, li.email) == ("+8613800138000", "li@example.com")
@@ -192,15 +195,15 @@ def test_an_edit_that_shares_a_key_goes_to_review_and_never_merges(app, staff):
     li, _ = resolve_customer(ContactKeys.parse("13800138000"), "Li Lei")
     wang, _ = resolve_customer(ContactKeys.parse("13700137000", reference="R-1"), "Wang Wu")
     db.session.commit()
-    [candidate] = edit_keys(li, name="Li Lei", phone="13800138000", email=None, reference="R-1",
+    [candidate] = edit_keys(li, CustomerDetails(name="Li Lei", phone="13800138000", email=None, reference="R-1"),
                             actor=staff["supervisor"])
     assert {candidate.first_id, candidate.second_id} == {li.id, wang.id}
     assert candidate.reason is DuplicateReason.SHARED_KEY and candidate.status is DuplicateStatus.OPEN
     assert candidate.evidence["reference"] == ["R-1", "R-1"]
     assert not li.is_merged and not wang.is_merged and li.reference == wang.reference == "R-1"
     # Editing again does not queue the pair twice; a merged record cannot be edited.
-    edit_keys(li, name="Li", phone="13800138000", email=None, reference="R-1", actor=None)
+    edit_keys(li, CustomerDetails(name="Li", phone="13800138000", email=None, reference="R-1"), actor=None)
     assert db.session.scalar(sa.select(sa.func.count(DuplicateCandidate.id))) == 1
     merge_customers(wang, li, actor=staff["supervisor"])
     with pytest.raises(Conflict):
-        edit_keys(li, name="Li", phone="13800138001", email=None, reference=None, actor=None)
+        edit_keys(li, CustomerDetails(name="Li", phone="13800138001", email=None, reference=None), actor=None)

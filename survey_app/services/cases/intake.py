@@ -9,11 +9,15 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...models import (Attachment, Case, Channel, Complaint, ConsentRecord, ConsentSource, ContactChannel,
-                       ContactPurpose, Customer, Response, Severity, StaffUser)
+from ...models import (Attachment, Case, Channel, Complaint, ConsentRecord, ConsentSource, ContactPurpose, Customer,
+                       Response, Severity, StaffUser)
 from ...models.base import now_utc
-from ..customers.matching import ContactKeys, active_customer, check_name, find_by_keys, note_arrival, resolve_customer
+from ..customers.channels import COMPLAINT_CONSENT_CHANNELS
+from ..customers.consent import ConsentNote
+from ..customers.matching import (ContactKeys, CustomerDetails, active_customer, check_name, find_by_keys, note_arrival,
+                                  resolve_customer)
 from ..errors import InvalidInput
+from ..platform.limits import limited, max_length
 from ..surveys.invitations import find_invitation
 from . import assignment, notices, tracking, workflow
 from .labels import category_label
@@ -26,16 +30,16 @@ def categories() -> list[tuple[str, str]]:
 
 @dataclass
 class ComplaintInput:
-    """What a customer, a staff member or the API tells us about one complaint."""
+    """What a customer, a staff member or the API tells us about one complaint, and how long each text may be."""
 
     category: str
-    description: str
+    description: str = limited(5000)
     occurred_on: date | None = None
-    location: str | None = None
-    desired_outcome: str | None = None
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
+    location: str | None = limited(200, default=None)
+    desired_outcome: str | None = limited(2000, default=None)
+    name: str | None = limited(max_length(CustomerDetails, "name"), default=None)
+    phone: str | None = limited(max_length(CustomerDetails, "phone"), default=None)
+    email: str | None = limited(max_length(CustomerDetails, "email"), default=None)
     consent_to_contact: bool = False
     language: str = "zh"
     channel: Channel = Channel.WEB
@@ -54,8 +58,9 @@ def _record_consent(customer: Customer, data: "ComplaintInput", source: ConsentS
                     now: datetime) -> list[ConsentRecord]:
     """The form's "you may contact me about this complaint" box, kept as the customer's consent to follow-up."""
     records = [ConsentRecord(customer_id=customer.id, channel=channel, purpose=ContactPurpose.FOLLOW_UP,
-                             granted=data.consent_to_contact, source=source, note="complaint form", recorded_at=now)
-               for channel in (ContactChannel.EMAIL, ContactChannel.PHONE, ContactChannel.SMS)]
+                             granted=data.consent_to_contact, source=source, note=ConsentNote.COMPLAINT_FORM,
+                             recorded_at=now)
+               for channel in COMPLAINT_CONSENT_CHANNELS]
     db.session.add_all(records)
     return records
 
@@ -134,14 +139,12 @@ def check_intake(data: ComplaintInput) -> tuple[list[tuple[Photo, str]], Contact
         errors["name"] = str(error)
     if data.occurred_on and data.occurred_on > _today():
         errors["occurred_on"] = _("That day has not come yet.")
-    if data.location and len(data.location.strip()) > 200:
-        errors["location"] = _("Please keep it under %(n)d characters.", n=200)
-    if data.desired_outcome and len(data.desired_outcome) > 2000:
-        errors["desired_outcome"] = _("Please keep it under %(n)d characters.", n=2000)
+    for name, text in (("location", (data.location or "").strip()), ("desired_outcome", data.desired_outcome),
+                       ("description", data.description)):
+        if text and len(text) > (limit := max_length(ComplaintInput, name)):
+            errors[name] = _("Please keep it under %(n)d characters.", n=limit)
     if not data.description or not data.description.strip():
         errors["description"] = _("Tell us what happened.")
-    elif len(data.description) > 5000:
-        errors["description"] = _("Please keep it under %(n)d characters.", n=5000)
     if not (_blank(data.phone) or _blank(data.email)):
         errors["phone"] = _("Give a phone number or an email address, so we can answer you.")
     photos, photo_errors = photo_problems(data.photos)

@@ -1,10 +1,13 @@
 """The complaint workflow's codes in words, in one place for forms, pages, emails and exports:
 categories, states, events, what the customer is told, severities, remedies, resolutions,
 channels, who acted, SLA states and what an event changed."""
+from typing import NamedTuple
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...models import ActorKind, CaseState, Channel, Remedy, Severity
+from ..platform.labels import EnumTable
 from .events import Event
 from .sla import ClockState
 
@@ -61,25 +64,61 @@ def event_label(event: str) -> str:
         return event
 
 
-SEVERITY_LABELS = {
+SEVERITY_LABELS = EnumTable(Severity, {
     Severity.LOW: _l("low"), Severity.NORMAL: _l("normal"), Severity.HIGH: _l("high"), Severity.CRITICAL: _l("critical"),
-}
+})
 # Labels of the default resolution codes; a code added in configuration shows as written.
 RESOLUTION_LABELS = {
     "upheld": _l("Upheld"), "partly_upheld": _l("Partly upheld"), "not_upheld": _l("Not upheld"),
     "goodwill_gesture": _l("Goodwill gesture"), "referred": _l("Referred elsewhere"),
 }
-REMEDY_LABELS = {
+
+
+def resolution_label(code: str) -> str:
+    return str(RESOLUTION_LABELS.get(code, code))
+
+
+REMEDY_LABELS = EnumTable(Remedy, {
     Remedy.APOLOGY: _l("Apology"), Remedy.EXPLANATION: _l("Explanation"), Remedy.REPAIR: _l("Repair"),
     Remedy.REPLACEMENT: _l("Replacement"), Remedy.REFUND: _l("Refund"), Remedy.GOODWILL: _l("Goodwill payment"),
-}
-CHANNEL_LABELS = {
-    Channel.WEB: _l("web form"), Channel.PHONE: _l("phone"), Channel.LETTER: _l("letter"),
-    Channel.VISIT: _l("visit in person"), Channel.EMAIL: _l("email"), Channel.WECHAT: _l("WeChat"),
-    Channel.API: _l("API"),
-    Channel.SURVEY: _l("survey follow-up"),
-}
-ACTOR_LABELS = {ActorKind.STAFF: _l("staff"), ActorKind.CUSTOMER: _l("customer"), ActorKind.SYSTEM: _l("system")}
+})
+
+
+class ChannelWords(NamedTuple):
+    """How a complaint channel reads: in a sentence ("received by phone"), and as a choice of the
+    staff entry form (None: staff do not enter complaints received on it). A row reads as its
+    sentence form, so what an event changed names the channel the same way."""
+
+    label: object
+    entry_label: object | None = None
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+
+CHANNEL_LABELS = EnumTable(Channel, {
+    Channel.WEB: ChannelWords(_l("web form")), Channel.PHONE: ChannelWords(_l("phone"), _l("Phone")),
+    Channel.LETTER: ChannelWords(_l("letter"), _l("Letter")),
+    Channel.VISIT: ChannelWords(_l("visit in person"), _l("In person")),
+    Channel.EMAIL: ChannelWords(_l("email"), _l("Email")), Channel.WECHAT: ChannelWords(_l("WeChat"), _l("WeChat")),
+    Channel.API: ChannelWords(_l("API")), Channel.SURVEY: ChannelWords(_l("survey follow-up")),
+})
+# The channels staff enter complaints from, in the entry form's order.
+ENTRY_CHANNELS = tuple(channel for channel, words in CHANNEL_LABELS.items() if words.entry_label is not None)
+
+
+class ActorWords(NamedTuple):
+    """Who acted, as staff read it on the case page and as the complainant reads it on theirs."""
+
+    label: object
+    to_customer: object
+
+
+ACTOR_LABELS = EnumTable(ActorKind, {
+    ActorKind.STAFF: ActorWords(_l("staff"), _l("Customer service")),
+    ActorKind.CUSTOMER: ActorWords(_l("customer"), _l("You")),
+    ActorKind.SYSTEM: ActorWords(_l("system"), _l("Customer service")),
+})
 SLA_LABELS = {
     ClockState.OK: _l("on time"), ClockState.WARNING: _l("warning"), ClockState.BREACHED: _l("breached"),
     ClockState.PAUSED: _l("paused"), ClockState.MET: _l("met"), ClockState.MET_LATE: _l("met late"),

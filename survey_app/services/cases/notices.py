@@ -2,9 +2,9 @@
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ...models import ActorKind, Case, CaseEvent, Complaint
+from ...models import ActorKind, Case, CaseEvent, Complaint, ContactChannel, ContactPurpose
+from ..customers import channels
 from ..customers.consent import may_contact, optout_url
-from ..platform import mail
 from .handling_survey import handling_survey_url
 from .labels import CUSTOMER_STATUS
 from .tracking import tracking_url
@@ -34,13 +34,14 @@ def tell_customer(case: Case, event: CaseEvent) -> None:
 def _may_send_survey(case: Case) -> bool:
     """The handling-survey link goes into a closing email only while surveys may reach the customer;
     sending the same invitation again does not count against the contact limit."""
-    return may_contact(case.complaint.customer, "email", "survey",
+    return may_contact(case.complaint.customer, ContactChannel.EMAIL, ContactPurpose.SURVEY,
                        resend_of=f"invitation:{case.handling_invitation_id}").allowed
 
 
 def send(complaint: Complaint, message) -> None:
     """Email the complainant ``message()`` (subject, text), written in their language, if we may."""
-    if not complaint.contact_email or not may_contact(complaint.customer, "email", "follow_up").allowed:
+    if not complaint.contact_email or not may_contact(complaint.customer, ContactChannel.EMAIL,
+                                                      ContactPurpose.FOLLOW_UP).allowed:
         return
     optout = optout_url(complaint.customer)
     with force_locale(complaint.language):
@@ -48,5 +49,5 @@ def send(complaint: Complaint, message) -> None:
         body = "\n\n".join([text, _("Follow your complaint here: %(url)s", url=tracking_url(complaint)),
                              _("No more surveys or calls from us? One click: %(url)s", url=optout)])
     # Mail programs offer their own unsubscribe button from these headers (RFC 8058).
-    mail.send_mail(complaint.contact_email, subject, body,
-                   {"List-Unsubscribe": f"<{optout}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    channels.send(ContactChannel.EMAIL, complaint.contact_email, subject, body,
+                  {"List-Unsubscribe": f"<{optout}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})

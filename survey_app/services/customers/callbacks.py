@@ -14,6 +14,7 @@ other one served is reported with the reason. A drawn callback counts as a conta
 draw hands the customer to a caller), so the same customer is not also invited to a survey
 within ``CONTACT_CAP_DAYS``.
 """
+import enum
 import random
 import re
 import secrets
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
@@ -34,15 +36,26 @@ from ...models import (Callback, CallbackDraw, CallbackStatus, Case, CaseEvent, 
                       ContactPurpose, Customer, Role, StaffUser)
 from ...models.base import now_utc
 from . import consent
+from .channels import reaches
 from .consent import ContactReason
 from .matching import active_customer
 from ..errors import Conflict, InvalidInput
 from ..platform.jobs import Progress, job, run_job
+from ..platform.labels import EnumTable
 
 PER_AGENT = 5
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-NO_PHONE = "no_phone"
 TEXT_LIMIT = 2000
+
+
+# Why a customer served was not drawn: any refusal of the consent rules (a new one needs its words
+# in the table below, or the app does not start), or no number to call.
+SkipReason = enum.StrEnum("SkipReason", [*((reason.name, reason.value) for reason in ContactReason
+                                           if reason is not ContactReason.ALLOWED), ("NO_PHONE", "no_phone")])
+SKIP_REASON_LABELS = EnumTable(SkipReason, {
+    SkipReason.OPTED_OUT: _l("opted out of callbacks"), SkipReason.REMOVAL_REQUESTED: _l("asked to be removed"),
+    SkipReason.CAPPED: _l("contacted recently, within the contact limit"), SkipReason.NO_PHONE: _l("no phone number"),
+})
 
 
 def _zone() -> ZoneInfo:
@@ -151,12 +164,12 @@ def draw_month(month: str, *, per_agent: int = PER_AGENT, actor: StaffUser | Non
         eligible = []
         for entry in customers_served:
             # A customer two agents served is called once: for the second, they count as contacted.
-            reason, last = (ContactReason.CAPPED.value, drawn_at) if entry.customer.id in taken \
+            reason, last = (SkipReason.CAPPED, drawn_at) if entry.customer.id in taken \
                 else _why_not(entry.customer)
             if reason is None:
                 eligible.append(entry)
             else:
-                skipped.append({"agent_id": agent.id, "customer_id": entry.customer.id, "reason": reason,
+                skipped.append({"agent_id": agent.id, "customer_id": entry.customer.id, "reason": reason.value,
                                 "last_contacted_at": last.isoformat() if last else None})
         for entry in rng.sample(eligible, min(per_agent, len(eligible))):
             chosen.append(entry)
@@ -177,14 +190,14 @@ def draw_month(month: str, *, per_agent: int = PER_AGENT, actor: StaffUser | Non
     return draw
 
 
-def _why_not(customer: Customer) -> tuple[str | None, datetime | None]:
+def _why_not(customer: Customer) -> tuple[SkipReason | None, datetime | None]:
     """Why a served customer may not be drawn, or (None, None) when they may."""
-    if not customer.phone:
-        return NO_PHONE, None
+    if not reaches(customer, ContactChannel.PHONE):
+        return SkipReason.NO_PHONE, None
     decision = consent.may_contact(customer, ContactChannel.PHONE, ContactPurpose.CALLBACK)
     if decision.allowed:
         return None, None
-    return decision.reason.value, decision.last_contacted_at
+    return SkipReason(decision.reason.value), decision.last_contacted_at
 
 
 def _add_callback(draw: CallbackDraw, entry: Served) -> Callback:
@@ -301,14 +314,14 @@ class SkippedCustomer(NamedTuple):
 
     agent: StaffUser
     customer: Customer
-    reason: str
+    reason: SkipReason
     last_contacted_at: datetime | None
 
 
 def skipped_customers(draw: CallbackDraw) -> list[SkippedCustomer]:
     """The draw's report of who was served but not drawn, and why, by agent."""
     return [SkippedCustomer(db.session.get(StaffUser, entry["agent_id"]), db.session.get(Customer, entry["customer_id"]),
-                            entry["reason"], datetime.fromisoformat(entry["last_contacted_at"])
+                            SkipReason(entry["reason"]), datetime.fromisoformat(entry["last_contacted_at"])
                             if entry.get("last_contacted_at") else None)
             for entry in draw.skipped]
 

@@ -15,10 +15,12 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...models import Contact, ContactChannel, ContactPurpose, ConsentRecord, ConsentSource, Customer, StaffUser
 from ...models.base import now_utc
+from ..platform.labels import EnumTable
 from .matching import active_customer
 
 CAPPED_PURPOSES = [p for p in ContactPurpose if p.is_capped]
@@ -29,6 +31,26 @@ class ContactReason(enum.StrEnum):
     REMOVAL_REQUESTED = "removal_requested"
     OPTED_OUT = "opted_out"
     CAPPED = "capped"
+
+
+# A capped decision's message names the day of the last contact; the label serves where no day is known.
+CONTACT_REASON_LABELS = EnumTable(ContactReason, {
+    ContactReason.ALLOWED: _l("may be contacted"), ContactReason.REMOVAL_REQUESTED: _l("asked to be removed"),
+    ContactReason.OPTED_OUT: _l("opted out"), ContactReason.CAPPED: _l("contacted recently, within the contact limit"),
+})
+
+
+class ConsentNote(enum.StrEnum):
+    """Notes the platform itself writes on consent records; staff's own notes are kept as typed."""
+
+    COMPLAINT_FORM = "complaint form"
+    SURVEY_CONTACT_ME = "survey: contact me"
+
+
+CONSENT_NOTE_LABELS = EnumTable(ConsentNote, {
+    ConsentNote.COMPLAINT_FORM: _l("the complaint form's contact box"),
+    ConsentNote.SURVEY_CONTACT_ME: _l("asked after a survey to be contacted"),
+})
 
 
 @dataclass(frozen=True)
@@ -44,11 +66,7 @@ class ContactDecision:
     def message(self) -> str:
         if self.reason is ContactReason.CAPPED:
             return _("contacted on %(day)s, within the contact limit", day=self.last_contacted_at.date().isoformat())
-        return {
-            ContactReason.ALLOWED: _("may be contacted"),
-            ContactReason.REMOVAL_REQUESTED: _("asked to be removed"),
-            ContactReason.OPTED_OUT: _("opted out"),
-        }[self.reason]
+        return CONTACT_REASON_LABELS(self.reason)
 
 
 def may_contact(

@@ -21,9 +21,20 @@ from ...models import (Customer, CustomerArrival, CustomerEvent, CustomerEventKi
                       StaffUser)
 from ...models.base import now_utc
 from ..errors import Conflict, InvalidInput
+from ..platform.limits import limited, max_length
 
-NAME_LIMIT = 200
 KEY_NAMES = ("reference", "phone", "email")  # in the order that decides which customer a record joins
+
+
+@dataclass(frozen=True)
+class CustomerDetails:
+    """A person's name and contact keys as typed, before they are checked; the lengths here are the
+    ones every form, the API and the checks below keep to (and fit the customer's columns)."""
+
+    name: str | None = limited(200, default=None)
+    phone: str | None = limited(32, default=None)
+    email: str | None = limited(254, default=None)
+    reference: str | None = limited(64, default=None)
 
 
 def default_region() -> str:
@@ -51,24 +62,27 @@ def normalise_email(raw: str | None) -> str | None:
         return None
     email = raw.strip().lower()
     local, _at, domain = email.partition("@")
-    if not local or "." not in domain or " " in email or "@" in domain or len(email) > 254:
+    too_long = len(email) > max_length(CustomerDetails, "email")
+    if not local or "." not in domain or " " in email or "@" in domain or too_long:
         raise InvalidInput(_("%(email)s is not an email address.", email=raw[:80]))
     return email
 
 
 def normalise_reference(raw: str | None) -> str | None:
-    """:raise InvalidInput: for a reference longer than the 64 characters one is kept with."""
+    """:raise InvalidInput: for a reference longer than the customer's reference is kept with."""
     reference = (raw or "").strip() or None
-    if reference is not None and len(reference) > 64:
-        raise InvalidInput(_("A customer reference has at most 64 characters."))
+    limit = max_length(CustomerDetails, "reference")
+    if reference is not None and len(reference) > limit:
+        raise InvalidInput(_("A customer reference has at most %(n)d characters.", n=limit))
     return reference
 
 
 def check_name(raw: str | None) -> str | None:
-    """:raise InvalidInput: for a name longer than the 200 characters one is kept with."""
+    """:raise InvalidInput: for a name longer than the customer's name is kept with."""
     name = (raw or "").strip() or None
-    if name is not None and len(name) > NAME_LIMIT:
-        raise InvalidInput(_("A name has at most %(n)d characters.", n=NAME_LIMIT))
+    limit = max_length(CustomerDetails, "name")
+    if name is not None and len(name) > limit:
+        raise InvalidInput(_("A name has at most %(n)d characters.", n=limit))
     return name
 
 
@@ -374,22 +388,23 @@ def add_note(customer: Customer, text: str, *, actor: StaffUser | None) -> Custo
 EDITABLE_FIELDS = ("name", *KEY_NAMES)
 
 
-def edit_keys(customer: Customer, *, name: str | None, phone: str | None, email: str | None, reference: str | None,
-              actor: StaffUser | None) -> list[DuplicateCandidate]:
+def edit_keys(customer: Customer, details: CustomerDetails, *, actor: StaffUser | None) -> list[DuplicateCandidate]:
     """Correct a customer's name, phone, email or reference; recorded on their timeline. Commits.
 
     A key another customer already holds is kept and the pair goes to the review queue: two
     records sharing a key are never merged without a person deciding. Returns the pairs queued.
 
-    :raise InvalidInput: with ``field_errors`` for a phone or email that cannot be one, or when no key is left.
+    :raise InvalidInput: with ``field_errors`` for a phone or email that cannot be one, a name or
+        reference over its length, or when no key is left.
     :raise Conflict: for a customer merged into another (edit the survivor).
     """
     if customer.is_merged:
         raise Conflict(_("This customer was merged into another; edit that customer instead."))
-    wanted, errors = {"name": (name or "").strip() or None, "reference": (reference or "").strip() or None}, {}
-    for field, raw, normalise in (("phone", phone, normalise_phone), ("email", email, normalise_email)):
+    wanted, errors = {}, {}
+    for field, normalise in (("name", check_name), ("phone", normalise_phone), ("email", normalise_email),
+                             ("reference", normalise_reference)):
         try:
-            wanted[field] = normalise(raw)
+            wanted[field] = normalise(getattr(details, field))
         except InvalidInput as error:
             errors[field] = str(error)
     if not errors and not any(wanted[key] for key in KEY_NAMES):

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...models import (Callback, Case, CaseEvent, Complaint, ConsentRecord, Contact, Customer, CustomerEvent,
@@ -12,6 +13,7 @@ from ...models import (Callback, Case, CaseEvent, Complaint, ConsentRecord, Cont
                       StaffUser, Team)
 from .matching import active_customer, name_key, normalise_email, normalise_phone
 from ..errors import InvalidInput
+from ..platform.labels import EnumTable
 from .merges import customer_references
 
 SEARCH_LIMIT = 50
@@ -62,6 +64,14 @@ class EntryKind(enum.StrEnum):
     COMPLAINT = "complaint"
     CALLBACK = "callback"
     OTHER = "other"
+
+
+ENTRY_KIND_LABELS = EnumTable(EntryKind, {
+    EntryKind.SURVEY: _l("Survey answers"), EntryKind.INVITATION: _l("Invitations"),
+    EntryKind.CONTACT: _l("Messages sent"), EntryKind.CONSENT: _l("Consent"), EntryKind.NOTE: _l("Notes"),
+    EntryKind.MERGE: _l("Merges"), EntryKind.COMPLAINT: _l("Complaints and case events"),
+    EntryKind.CALLBACK: _l("Callbacks"), EntryKind.OTHER: _l("Other records"),
+})
 
 
 @dataclass

@@ -2,9 +2,14 @@
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...models import AuditAction, AuditEntry, StaffUser
+from .labels import EnumTable
+
+ACTION_LABELS = EnumTable(AuditAction, {AuditAction.VIEW_CUSTOMER: _l("viewed"),
+                                        AuditAction.EXPORT_PERSONAL_DATA: _l("exported")})
 
 
 def record_access(actor: StaffUser | None, action: AuditAction, customer_ids: Iterable[int], detail: str | None = None,

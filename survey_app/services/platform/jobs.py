@@ -8,16 +8,20 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, has_app_context
+from flask_babel import lazy_gettext as _l
 from huey.storage import RedisStorage, SqliteStorage
 
 from ...extensions import db, huey
 from ...models import Job, JobStatus
 from ...models.base import now_utc
 from ..errors import DomainError
+from .labels import EnumTable
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str | None], None]
 _worker_app: Flask | None = None
+STATUS_LABELS = EnumTable(JobStatus, {JobStatus.QUEUED: _l("Waiting to start"), JobStatus.RUNNING: _l("Running"),
+                                      JobStatus.DONE: _l("Finished"), JobStatus.FAILED: _l("Failed")})
 
 
 def create_job(kind: str, created_by_id: int | None = None) -> Job:

@@ -2,12 +2,16 @@
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...models import Role, StaffUser
 from ..errors import Conflict, InvalidInput, NotFound
+from .labels import EnumTable
 
 MIN_PASSWORD_LENGTH = 8
+ROLE_LABELS = EnumTable(Role, {Role.AGENT: _l("agent"), Role.SUPERVISOR: _l("supervisor"),
+                               Role.MANAGER: _l("quality manager"), Role.ADMIN: _l("administrator")})
 
 
 def create_user(username: str, password: str, role: Role | str, team: str | None = None) -> StaffUser:

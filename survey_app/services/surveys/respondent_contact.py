@@ -7,14 +7,13 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...models import ConsentRecord, ConsentSource, ContactChannel, ContactPurpose, Customer, Response
+from ...models import ConsentRecord, ConsentSource, ContactPurpose, Customer, Response
 from ...models.base import now_utc
+from ..customers.channels import reached_by
+from ..customers.consent import ConsentNote
 from ..customers.matching import ContactKeys, note_arrival, resolve_customer
 from ..errors import Conflict, InvalidInput
 from .signals import respondent_identified
-
-# The channels a phone number or an email address lets us answer on.
-CHANNELS = {"phone": (ContactChannel.PHONE, ContactChannel.SMS), "email": (ContactChannel.EMAIL,)}
 
 
 def may_leave_contact(response: Response | None) -> bool:
@@ -38,9 +37,9 @@ def leave_contact(response: Response, *, name: str | None, phone: str | None, em
     response.customer_id = customer.id
     # Sending the form is the request to be contacted; it is kept like any other consent.
     consents = [ConsentRecord(customer_id=customer.id, channel=channel, purpose=ContactPurpose.FOLLOW_UP,
-                              granted=True, source=ConsentSource.CUSTOMER_FORM, note="survey: contact me",
+                              granted=True, source=ConsentSource.CUSTOMER_FORM, note=ConsentNote.SURVEY_CONTACT_ME,
                               recorded_at=now)
-                for key, channels in CHANNELS.items() if getattr(keys, key) for channel in channels]
+                for channel in reached_by(keys)]
     db.session.add_all(consents)
     note_arrival(keys, customer, [response, *consents], at=now)
     db.session.commit()
