@@ -25,6 +25,7 @@ from .jobs import bp as jobs_bp
 from .models import StaffUser
 from .reports import bp as reports_bp
 from .services.platform import jobs
+from .services.platform import settings as platform_settings
 from .surveys import bp as surveys_bp
 from .surveys.respondent import bp as respondent_bp
 
@@ -62,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.login_message = _l("Please log in to see this page.")
     jobs.init_app(app)
+    platform_settings.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -18,6 +18,7 @@ from .services import cases, customers, surveys
 from .services.errors import DomainError
 from .services.platform import users as user_service
 from .services.platform.api_tokens import create_token
+from .services.platform.settings import settings
 
 users_cli = AppGroup("users", help="Staff accounts.")
 instruments_cli = AppGroup("instruments", help="Questionnaire instruments.")
@@ -105,7 +106,7 @@ def demo(seed):
 def import_customers(file, output):
     """Import customers from a CSV file: name, phone, email, reference, value and segment columns."""
     try:
-        report = customers.import_customers(file.read(), region=current_app.config["DEFAULT_PHONE_REGION"])
+        report = customers.import_customers(file.read(), region=settings().default_phone_region)
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     if output == "json":

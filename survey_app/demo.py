@@ -6,7 +6,6 @@ from graphlib import TopologicalSorter
 
 import numpy as np
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import force_locale
 
 from .extensions import db
@@ -24,6 +23,7 @@ from .services.customers import ContactKeys, add_note, find_by_keys, request_rem
 from .services.surveys.invitations import issue_invitation
 from .services.surveys.responses import new_form_key
 from .services.surveys import SurveySpec, publish_survey
+from .services.platform.settings import settings
 
 DEMO_USERS = (
     ("admin", "admin", "demo-admin-pass"),
@@ -118,7 +118,7 @@ def create_demo_complaints() -> list[str]:
     if staff["agent"].team != "front-line":
         # An agent account made before the demo is not on its team; its supervisor works the cases.
         staff["agent"] = staff["supervisor"]
-    categories = current_app.config["COMPLAINT_CATEGORIES"]
+    categories = settings().complaint_categories
     # Recent enough that no SLA target has run out: the worker's breach escalation would
     # otherwise move the open demo cases to "escalated" as soon as `make run` starts it.
     start = now_utc() - timedelta(minutes=45)
@@ -191,7 +191,7 @@ def _acsi_demo(rng: np.random.Generator, n: int) -> None:
         waves=[("2026 wave 1", first), ("2026 wave 2", second)], segment_fields={"store": list(STORES)},
     ))
     answers = simulate_answers(instrument, ACSI_TRUE_PATHS, n, rng, store_shift=STORE_QUALITY_SHIFT)
-    secret = current_app.config["SECRET_KEY"]
+    secret = settings().secret_key
     for index, (row, store) in enumerate(answers):
         wave = survey.waves[0] if index < n // 2 else survey.waves[1]
         start = first if wave is survey.waves[0] else second

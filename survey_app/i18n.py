@@ -1,10 +1,11 @@
 """Choosing the language of a page (an explicit switch, then the cookie, then Accept-Language),
 and showing times in the firm's time zone."""
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
 from flask_babel import refresh
+
+from .services.platform.settings import settings
 
 LANGUAGE_COOKIE = "lang"
 _PAGE_LANGUAGE = "survey_app.page_language"
@@ -51,4 +52,4 @@ def business_time(moment) -> str:
     """A UTC moment in the firm's time zone (BUSINESS_TIMEZONE), as staff and customers read times."""
     if moment is None:
         return ""
-    return moment.astimezone(ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(settings().business_timezone).strftime("%Y-%m-%d %H:%M")

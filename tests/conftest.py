@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from survey_app import create_app
 from survey_app.config import TestConfig
 from survey_app.extensions import db
+from survey_app.services.platform.settings import reconfigure
 
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -118,9 +119,15 @@ def english_request(app):
 
 
 @pytest.fixture
-def mailbox(app, tmp_path):
+def configure(app):
+    """Change settings of the test's app, as its environment would have set them: ``configure(KEY=value)``."""
+    return lambda **values: reconfigure(app, **values)
+
+
+@pytest.fixture
+def mailbox(configure, tmp_path):
     """Emails go to files of this test's own; calling the fixture's value reads them, oldest first."""
-    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path))
+    configure(MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path))
 
     def messages() -> list[email.message.Message]:
         return [email.message_from_bytes(path.read_bytes()) for path in sorted(tmp_path.glob("*.eml"))]

@@ -6,7 +6,7 @@ No session cookie is read, so the API needs no CSRF token.
 """
 from datetime import date
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import csrf, limiter
@@ -15,6 +15,7 @@ from ..services.platform import api_tokens
 from ..services import cases, customers
 from ..services.cases.labels import ENTRY_CHANNELS
 from ..services.errors import InvalidInput
+from ..services.platform.settings import settings
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -69,7 +70,7 @@ def record_customer():
         return _invalid(_("Send a JSON object."), {})
     try:
         customer, created, review = customers.record_customer(
-            body, region=current_app.config["DEFAULT_PHONE_REGION"])
+            body, region=settings().default_phone_region)
     except InvalidInput as error:
         return _invalid(str(error), error.field_errors)
     reply = jsonify(id=customer.id, created=created, review=review, customer={

@@ -1,7 +1,7 @@
 """Staff case pages: the queue, entering a complaint, the case page and each workflow step."""
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -17,6 +17,7 @@ from ..services.errors import Conflict, InvalidInput, NotFound
 from ..services.cases import labels
 from .forms import NoteForm, StaffComplaintForm, TransitionForm
 from .views import intake_from, known, prefill_contact, uploaded_photos
+from ..services.platform.settings import settings
 
 bp = Blueprint("cases", __name__)
 # The queue's first-contact resolution rate covers the complaints of this many recent days.
@@ -55,14 +56,14 @@ def queue():
 @role_required(Role.AGENT)
 def new():
     """Enter a complaint received by phone, letter or in person."""
-    form = StaffComplaintForm(resolution_codes=current_app.config["RESOLUTION_CODES"],
+    form = StaffComplaintForm(resolution_codes=settings().resolution_codes,
                               first_contact_remedies=cases.FIRST_CONTACT_REMEDIES)
     caller, lookup_error = None, None
     if request.args.get("caller"):
         # The agent types the caller's number once; a known customer's details fill the form
         # (and stay named above it while the agent corrects the rest).
         try:
-            caller = cases.customer_by_phone(request.args["caller"], current_app.config["DEFAULT_PHONE_REGION"])
+            caller = cases.customer_by_phone(request.args["caller"], settings().default_phone_region)
         except InvalidInput as error:
             lookup_error = str(error)
         if request.method == "GET":
@@ -210,7 +211,7 @@ def _reload(case: Case) -> Case:
 
 
 def _transition_form(**kwargs) -> TransitionForm:
-    return TransitionForm(resolution_codes=current_app.config["RESOLUTION_CODES"], **kwargs)
+    return TransitionForm(resolution_codes=settings().resolution_codes, **kwargs)
 
 
 def _case_page(case: Case, form: TransitionForm | None = None, open_event: str | None = None,

@@ -1,6 +1,6 @@
 """The customer's complaint pages: filing one at /complaints/new and following it from the
 private tracking link. Phone first, no JavaScript needed."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import limiter
@@ -11,6 +11,7 @@ from ..services import cases
 from ..services.cases.labels import ACTOR_LABELS
 from ..services.errors import Conflict, InvalidInput, NotFound
 from .forms import ComplaintForm, MessageForm
+from ..services.platform.settings import settings
 
 bp = Blueprint("complaints", __name__)
 # What the tracking page lets the customer do to the decision and the case, besides writing to us.
@@ -128,7 +129,7 @@ def known(kind, value):
 def uploaded_photos(field_name: str) -> list[cases.Photo]:
     """The files sent in ``field_name``, each read to one byte past the size limit so that an
     oversized photo is refused by its size without being read whole."""
-    limit = current_app.config["COMPLAINT_PHOTO_MAX_BYTES"]
+    limit = settings().complaint_photo_max_bytes
     return [cases.Photo(f.filename, f.read(limit + 1)) for f in request.files.getlist(field_name)
             if f and f.filename]
 

@@ -1,9 +1,10 @@
 """The customer's own opt-out page: one click, no login, no JavaScript, confirmed on the page."""
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from ..extensions import csrf, limiter
 from ..services.customers import consent
 from ..services.surveys.invitations import find_invitation
+from ..services.platform.settings import settings
 
 bp = Blueprint("optout", __name__)
 
@@ -18,7 +19,7 @@ def optout(token: str):
 
     :raise 404: when the token was not issued by us.
     """
-    customer = consent.customer_for_optout(token, current_app.config["SECRET_KEY"])
+    customer = consent.customer_for_optout(token, settings().secret_key)
     if customer is None:
         return render_template("customers/optout.html", unknown=True), 404
     if request.method == "POST":
@@ -36,6 +37,6 @@ def optout_links():
         invitation = find_invitation(invitation_token) if invitation_token else None
         if invitation is None or invitation.customer is None:
             return None
-        return url_for("optout.optout", token=consent.optout_token(invitation.customer, current_app.config["SECRET_KEY"]))
+        return url_for("optout.optout", token=consent.optout_token(invitation.customer, settings().secret_key))
 
     return {"invitation_optout_url": invitation_optout_url}

@@ -1,5 +1,5 @@
 """Staff pages for the customer database: search, the customer page, review queue, merges and imports."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -18,6 +18,7 @@ from ..services.customers.imports import check_columns, import_customers_job
 from ..services.errors import Conflict, InvalidInput
 from ..services.platform.jobs import create_job
 from .forms import ConsentForm, CustomerKeysForm, ImportCustomersForm, MergeForm, NoteForm, RemovalForm, SearchForm
+from ..services.platform.settings import settings
 
 bp = Blueprint("customers", __name__)
 IMPORT_JOB = "customer_import"
@@ -219,7 +220,7 @@ def upload():
         form.file.errors.append(str(error))
         return render_template("customers/import.html", form=form), 422
     record = create_job(IMPORT_JOB, created_by_id=current_user.id)
-    import_customers_job(record.id, text, current_app.config["DEFAULT_PHONE_REGION"], current_language())
+    import_customers_job(record.id, text, settings().default_phone_region, current_language())
     return redirect(url_for("customers.import_result", job_id=record.id), code=303)
 
 

@@ -1,5 +1,5 @@
 """Staff pages for surveys: list, publish, status changes, invitations and exports."""
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +16,7 @@ from ..services.errors import Conflict, InvalidInput, NotFound
 from ..services.surveys.instruments import available_instruments, instrument_of
 from .forms import ImportInvitationsForm, PublishSurveyForm, WaveForm
 from .publishing import decode_upload, spec_from_form
+from ..services.platform.settings import settings
 
 bp = Blueprint("surveys", __name__)
 
@@ -118,8 +119,8 @@ def import_invitations(slug: str):
     wave = db.session.get(Wave, form.wave.data) if form.wave.data else None
     try:
         report = surveys.import_invitations(
-            survey, decode_upload(form.file.data.read()), secret_key=current_app.config["SECRET_KEY"], wave=wave,
-            days_valid=current_app.config["INVITATION_DAYS_VALID"], region=current_app.config["DEFAULT_PHONE_REGION"],
+            survey, decode_upload(form.file.data.read()), secret_key=settings().secret_key, wave=wave,
+            days_valid=settings().invitation_days_valid, region=settings().default_phone_region,
         )
     except InvalidInput as error:
         form.file.errors.append(str(error))
@@ -132,9 +133,9 @@ def import_invitations(slug: str):
 def export_invitation_links(slug: str):
     """Download the personal links of unused invitations for the SMS, WeChat or email tool."""
     survey = _survey(slug)
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    base = settings().public_base_url
     body = surveys.export_links(
-        survey, secret_key=current_app.config["SECRET_KEY"],
+        survey, secret_key=settings().secret_key,
         link_for=lambda token: base + url_for("respondent.invited", token=token),
         optout_link_for=lambda token: base + url_for("optout.optout", token=token), actor=current_user,
     )
@@ -167,7 +168,7 @@ def _detail_page(survey: Survey, wave_form: WaveForm) -> str:
     return render_template(
         "surveys/detail.html", survey=survey, instrument=instrument_of(survey.instrument_version),
         counts=reporting.response_counts(survey), action_form=FlaskForm(), import_form=_import_form(survey),
-        wave_form=wave_form, public_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/"),
+        wave_form=wave_form, public_url=settings().public_base_url,
     )
 
 

@@ -66,8 +66,8 @@ def test_anonymous_or_opted_out_responses_open_nothing(app):
     assert follow_ups() == []
 
 
-def test_threshold_is_configuration(app):
-    app.config.update(FOLLOW_UP_SCORE=8, FOLLOW_UP_NPS_DETRACTORS=False)
+def test_threshold_is_configuration(app, configure):
+    configure(FOLLOW_UP_SCORE=8, FOLLOW_UP_NPS_DETRACTORS=False)
     survey = make_survey("pulse", "nps-pulse")
     answer(app, survey, {"nps": 2, "csat": 4})  # 7.5 of 10, under 8
     assert len(follow_ups()) == 1

@@ -54,8 +54,8 @@ def test_an_apology_closes_the_complaint_in_the_step_that_records_it(app, agent,
     assert "cashier was wrong" in body and "/i/" in body and "received your complaint" not in body
 
 
-def test_a_goodwill_gesture_within_the_limit_and_not_beyond(app, agent):
-    app.config["FIRST_CONTACT_LIMIT"] = "50"
+def test_a_goodwill_gesture_within_the_limit_and_not_beyond(app, agent, configure):
+    configure(FIRST_CONTACT_LIMIT="50")
     with pytest.raises(InvalidInput) as refused:
         first_contact.settle_at_first_contact(call(), agent, {**SETTLED, "remedy": "goodwill", "remedy_amount": "80"})
     assert set(refused.value.field_errors) == {"remedy_amount"} and "50" in refused.value.field_errors["remedy_amount"]

@@ -1,7 +1,6 @@
 """The contact channel table: which key reaches each channel, what a complaint's consent covers,
 how a message goes out, and that no channel is left without its row."""
 import enum
-from email import message_from_bytes
 
 import pytest
 
@@ -21,10 +20,9 @@ def test_the_complaint_consent_box_covers_the_channels_its_phone_or_email_reache
     assert set(channels.COMPLAINT_CONSENT_CHANNELS) == {ContactChannel.SMS, ContactChannel.EMAIL, ContactChannel.PHONE}
 
 
-def test_email_goes_out_through_the_mail_backend(app, tmp_path):
-    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path))
+def test_email_goes_out_through_the_mail_backend(app, mailbox):
     assert channels.send(ContactChannel.EMAIL, "li@example.com", "Hello", "Body")
-    [sent] = [message_from_bytes(p.read_bytes()) for p in tmp_path.glob("*.eml")]
+    [sent] = mailbox()
     assert (sent["To"], sent["Subject"]) == ("li@example.com", "Hello")
 
 

@@ -104,8 +104,8 @@ def test_service_messages_do_not_count_against_the_cap(customer):
     assert may_contact(customer, "sms", "survey", today=TODAY).allowed
 
 
-def test_frequency_cap_is_configurable(app, customer):
-    app.config["CONTACT_CAP_DAYS"] = 7
+def test_frequency_cap_is_configurable(app, customer, configure):
+    configure(CONTACT_CAP_DAYS=7)
     contacted(customer, 7)
     assert may_contact(customer, "sms", "survey", today=TODAY).allowed
     contacted(customer, 6)

@@ -28,8 +28,8 @@ def test_normalise_phone_gives_e164_in_the_default_region(app, raw):
     assert normalise_phone(raw) == "+8613800138000"
 
 
-def test_normalise_phone_uses_the_configured_region(app):
-    app.config["DEFAULT_PHONE_REGION"] = "GB"
+def test_normalise_phone_uses_the_configured_region(app, configure):
+    configure(DEFAULT_PHONE_REGION="GB")
     assert normalise_phone("020 7946 0018") == "+442079460018"
 
 

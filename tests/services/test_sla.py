@@ -94,8 +94,8 @@ def test_policy_most_specific_wins(app):
     assert sla.allowance_for(case).hours["acknowledge"] == 8
 
 
-def test_without_a_policy_the_configured_hours_apply_in_table_order(app):
-    app.config.update(SLA_DEFAULT_HOURS=(3, 12, 30), SLA_WARNING_SHARE=0.6)
+def test_without_a_policy_the_configured_hours_apply_in_table_order(app, configure):
+    configure(SLA_DEFAULT_HOURS=(3, 12, 30), SLA_WARNING_SHARE=0.6)
     allowance = sla.allowance_for(make_complaint().case)
     assert allowance == sla.Allowance({"acknowledge": 3, "first_response": 12, "resolution": 30}, 0.6)
 

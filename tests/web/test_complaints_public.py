@@ -94,10 +94,10 @@ def test_errors_keep_what_was_typed(client, changes, field, message):
     ([(b"\xff\xd8\xff" + b"\x00" * 2048, "big.jpg")], "is larger than"),
     ([(JPEG, f"{n}.jpg") for n in range(4)], "Up to 3 photos"),
 ])
-def test_photos_are_checked(app, client, photos, message):
+def test_photos_are_checked(app, client, photos, message, configure):
     import io
 
-    app.config["COMPLAINT_PHOTO_MAX_BYTES"] = 1024
+    configure(COMPLAINT_PHOTO_MAX_BYTES=1024)
     reply = file(client, photos=[(io.BytesIO(data), name) for data, name in photos])
     assert reply.status_code == 422 and message in reply.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0

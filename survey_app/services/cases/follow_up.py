@@ -2,7 +2,6 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from ...extensions import db
@@ -11,14 +10,15 @@ from ..customers.consent import may_contact
 from ..surveys.instruments import instrument_of
 from ..surveys.signals import respondent_identified, response_submitted
 from .intake import ComplaintInput, file_complaint
+from ..platform.settings import settings
 
 def follow_up_score(response: Response) -> tuple[bool, str]:
     """Whether a submitted response is low enough to open a follow-up case, and why."""
     instrument = instrument_of(response.survey.instrument_version)
-    threshold = current_app.config["FOLLOW_UP_SCORE"]
+    threshold = settings().follow_up_score
     for question in instrument.questions:
         reason = question.kind.follow_up_reason(response.answers.get(question.id))
-        if reason is not None and current_app.config["FOLLOW_UP_NPS_DETRACTORS"]:
+        if reason is not None and settings().follow_up_nps_detractors:
             return True, reason.translated(_)
     scores = []
     constructs = {c.id for c in instrument.constructs}
@@ -51,7 +51,7 @@ def open_follow_up(response: Response, now: datetime | None = None) -> Case | No
                                       for q in instrument.questions)))
     description = "\n".join(filter(None, [_("Survey “%(title)s”: %(why)s.", title=response.survey.title, why=why),
                                           comment]))
-    data = ComplaintInput(category=current_app.config["COMPLAINT_CATEGORIES"][-1], description=description,
+    data = ComplaintInput(category=settings().complaint_categories[-1], description=description,
                           name=customer.name, phone=customer.phone, email=customer.email,
                           consent_to_contact=True, language=response.language, channel=Channel.SURVEY,
                           location=response.segments.get("store"))

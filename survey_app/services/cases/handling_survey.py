@@ -2,7 +2,6 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from instruments import load_builtin
 
@@ -13,6 +12,7 @@ from .. import surveys
 from ..customers.consent import may_contact, record_contact
 from ..errors import NotFound
 from ..surveys.invitations import issue_invitation, token_for
+from ..platform.settings import settings
 
 HANDLING_SURVEY = "complaint-handling"
 
@@ -42,7 +42,7 @@ def invite_to_handling_survey(case: Case, now: datetime) -> None:
         return
     survey = handling_survey()
     invitation = issue_invitation(survey, None, customer.id, {"category": case.category},
-                                  current_app.config["SECRET_KEY"], now, current_app.config["INVITATION_DAYS_VALID"])
+                                  settings().secret_key, now, settings().invitation_days_valid)
     case.handling_invitation_id = invitation.id
     if case.complaint.contact_email:
         record_contact(customer, "email", "survey", f"invitation:{invitation.id}", at=now)
@@ -52,5 +52,5 @@ def handling_survey_url(case: Case) -> str | None:
     invitation = case.handling_invitation
     if invitation is None or invitation.used_at is not None or invitation.expires_at <= now_utc():
         return None
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/i/{token_for(invitation, current_app.config['SECRET_KEY'])}"
+    base = settings().public_base_url
+    return f"{base}/i/{token_for(invitation, settings().secret_key)}"

@@ -2,10 +2,8 @@
 matched to its customer, and acknowledged to the complainant."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from ...extensions import db
@@ -22,10 +20,11 @@ from ..surveys.invitations import find_invitation
 from . import assignment, notices, tracking, workflow
 from .labels import category_label
 from .photos import Photo, photo_problems
+from ..platform.settings import settings
 
 
 def categories() -> list[tuple[str, str]]:
-    return [(code, category_label(code)) for code in current_app.config["COMPLAINT_CATEGORIES"]]
+    return [(code, category_label(code)) for code in settings().complaint_categories]
 
 
 @dataclass
@@ -128,10 +127,10 @@ def check_intake(data: ComplaintInput) -> tuple[list[tuple[Photo, str]], Contact
     """
     errors, keys = {}, None
     try:
-        keys = ContactKeys.checked(data.phone, data.email, region=current_app.config["DEFAULT_PHONE_REGION"])
+        keys = ContactKeys.checked(data.phone, data.email, region=settings().default_phone_region)
     except InvalidInput as error:
         errors.update(error.field_errors)
-    if data.category not in current_app.config["COMPLAINT_CATEGORIES"]:
+    if data.category not in settings().complaint_categories:
         errors["category"] = _("Choose what the complaint is about.")
     try:
         check_name(data.name)
@@ -156,11 +155,11 @@ def check_intake(data: ComplaintInput) -> tuple[list[tuple[Photo, str]], Contact
 
 def _today() -> date:
     """Today where the firm is: a complaint filed this morning in Shanghai may be about today."""
-    return now_utc().astimezone(ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])).date()
+    return now_utc().astimezone(settings().business_timezone).date()
 
 
 def _possible_duplicate(customer_id: int, category: str, now: datetime) -> int | None:
-    since = now - timedelta(days=current_app.config["DUPLICATE_WINDOW_DAYS"])
+    since = now - timedelta(days=settings().duplicate_window_days)
     return db.session.scalar(
         sa.select(Complaint.id).where(Complaint.customer_id == customer_id, Complaint.category == category,
                                       Complaint.created_at >= since)

@@ -1,10 +1,10 @@
 """Photos sent with a complaint or a message: at most three, each a real photo under the size limit."""
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from ..errors import InvalidInput
+from ..platform.settings import settings
 
 MAX_PHOTOS = 3
 
@@ -39,7 +39,7 @@ def check_photos(photos: list[Photo]) -> list[tuple[Photo, str]]:
 
 def photo_problems(photos: list[Photo]) -> tuple[list[tuple[Photo, str]], dict[str, str]]:
     checked, errors = [], {}
-    limit = current_app.config["COMPLAINT_PHOTO_MAX_BYTES"]
+    limit = settings().complaint_photo_max_bytes
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = _("Up to %(n)d photos.", n=MAX_PHOTOS)
     for photo in photos[:MAX_PHOTOS]:

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ...extensions import db
 from ...models import ActorKind, CalendarDay, Case, CaseEvent, CaseState, EventKind, SlaPolicy, StateCategory
+from ..platform.settings import settings
 
 CLOSED = frozenset(state for state in CaseState if state.category is StateCategory.CLOSED)
 # Resting on a decision: answered, or closed.
@@ -99,11 +99,11 @@ def _public_holidays(country: str, year: int) -> holidays.HolidayBase:
 
 
 def calendar_from_config() -> BusinessCalendar:
-    config = current_app.config
-    opens, closes = (time.fromisoformat(part.strip()) for part in config["BUSINESS_HOURS"].split("-"))
+    """The firm's working calendar: its settings and the days it overrides."""
+    firm = settings()
     overrides = tuple(db.session.execute(sa.select(CalendarDay.day, CalendarDay.workday)).tuples())
-    return BusinessCalendar(ZoneInfo(config["BUSINESS_TIMEZONE"]), opens, closes, frozenset(config["BUSINESS_DAYS"]),
-                            config["HOLIDAY_COUNTRY"] or None, overrides)
+    return BusinessCalendar(firm.business_timezone, *firm.business_hours, firm.business_days, firm.holiday_country,
+                            overrides)
 
 
 def acknowledged(events: list[CaseEvent]) -> datetime | None:
@@ -159,8 +159,8 @@ def allowance_for(case: Case) -> Allowance:
     if candidates:
         best = max(candidates, key=lambda p: (p.category is not None, p.severity is not None))
         return Allowance({t.name: getattr(best, t.policy_hours.key) for t in TARGETS}, best.warning_share)
-    defaults = zip(TARGETS, current_app.config["SLA_DEFAULT_HOURS"], strict=True)
-    return Allowance({t.name: hours for t, hours in defaults}, current_app.config["SLA_WARNING_SHARE"])
+    defaults = zip(TARGETS, settings().sla_default_hours, strict=True)
+    return Allowance({t.name: hours for t, hours in defaults}, settings().sla_warning_share)
 
 
 @dataclass(frozen=True)

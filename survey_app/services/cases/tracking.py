@@ -5,12 +5,12 @@ import hmac
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from ...extensions import db
 from ...models import Complaint
 from ..errors import NotFound
+from ..platform.settings import settings
 
 def new_tracking() -> tuple[str, str, str]:
     """A new complaint's tracking nonce, the key its link carries and the hash kept to find it."""
@@ -20,7 +20,7 @@ def new_tracking() -> tuple[str, str, str]:
 
 
 def _tracking_key(nonce: str) -> str:
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"complaint:{nonce}".encode(), hashlib.sha256)
+    digest = hmac.new(settings().secret_key.encode(), f"complaint:{nonce}".encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
 
 
@@ -33,7 +33,7 @@ def tracking_key(complaint: Complaint) -> str:
 
 
 def tracking_url(complaint: Complaint) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/complaints/track/{tracking_key(complaint)}"
+    return f"{settings().public_base_url}/complaints/track/{tracking_key(complaint)}"
 
 
 def find_by_tracking_key(key: str) -> Complaint:

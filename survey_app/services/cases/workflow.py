@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,6 +23,7 @@ from .handling_survey import invite_to_handling_survey
 from .labels import event_label, state_label
 from .notices import tell_customer
 from .photos import check_photos
+from ..platform.settings import settings
 
 S = CaseState
 E = Event
@@ -87,7 +87,7 @@ def field_guard(field: str) -> Callable[[Callable], Guard]:
 
 # Guards: each returns None when the transition may go ahead, else the reason it may not.
 def _approval_limit() -> Decimal:
-    return Decimal(str(current_app.config["REMEDY_APPROVAL_LIMIT"]))
+    return settings().remedy_approval_limit
 
 
 @field_guard("remedy_amount")
@@ -131,7 +131,7 @@ def not_own_request(case, actor, values, now):
 def settlement_limit(user: StaffUser) -> Decimal:
     if user.settlement_limit is not None:
         return user.settlement_limit
-    return Decimal(str(current_app.config["FIRST_CONTACT_LIMIT"]))
+    return settings().first_contact_limit
 
 
 @Guard
@@ -162,9 +162,9 @@ def within_settlement_limit(case, actor, values, now):
 def within_reopen_window(case, actor, values, now):
     if actor.kind is not ActorKind.CUSTOMER:
         return None
-    if case.closed_at and now - case.closed_at <= timedelta(days=current_app.config["REOPEN_WINDOW_DAYS"]):
+    if case.closed_at and now - case.closed_at <= timedelta(days=settings().reopen_window_days):
         return None
-    return _("The case closed more than %(days)d days ago.", days=current_app.config["REOPEN_WINDOW_DAYS"])
+    return _("The case closed more than %(days)d days ago.", days=settings().reopen_window_days)
 
 
 @Guard
@@ -406,9 +406,9 @@ def clean_fields(fields: dict) -> dict:
                 if not typed.is_finite() or typed.as_tuple().exponent < -2 or not 0 <= typed < Decimal("1e10"):
                     raise ValueError
                 value = typed.quantize(Decimal("0.01"))
-            elif name == "category" and value not in current_app.config["COMPLAINT_CATEGORIES"]:
+            elif name == "category" and value not in settings().complaint_categories:
                 raise ValueError
-            elif name == "resolution_code" and value not in current_app.config["RESOLUTION_CODES"]:
+            elif name == "resolution_code" and value not in settings().resolution_codes:
                 raise ValueError
         except (ValueError, InvalidOperation):
             errors[name] = (_("Enter an amount of money, e.g. 120.00.") if name == "remedy_amount"

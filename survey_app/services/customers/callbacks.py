@@ -25,7 +25,6 @@ from statistics import fmean
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -42,6 +41,7 @@ from .matching import active_customer
 from ..errors import Conflict, InvalidInput
 from ..platform.jobs import Progress, job, run_job
 from ..platform.labels import EnumTable
+from ..platform.settings import settings
 
 PER_AGENT = 5
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -59,7 +59,7 @@ SKIP_REASON_LABELS = EnumTable(SkipReason, {
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])
+    return settings().business_timezone
 
 
 def month_of(moment: datetime) -> str:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -22,6 +21,7 @@ from ...models import Contact, ContactChannel, ContactPurpose, ConsentRecord, Co
 from ...models.base import now_utc
 from ..platform.labels import EnumTable
 from .matching import active_customer
+from ..platform.settings import settings
 
 CAPPED_PURPOSES = [p for p in ContactPurpose if p.is_capped]
 
@@ -98,7 +98,7 @@ def may_contact(
 
 
 def _last_capped_contact(customer: Customer, today: date, resend_of: str | None) -> datetime | None:
-    days = current_app.config["CONTACT_CAP_DAYS"]
+    days = settings().contact_cap_days
     window_start = datetime.combine(today - timedelta(days=days - 1), time.min, timezone.utc)
     query = sa.select(sa.func.max(Contact.contacted_at)).where(
         Contact.customer_id == customer.id, Contact.purpose.in_(CAPPED_PURPOSES),
@@ -164,8 +164,8 @@ def optout_token(customer: Customer, secret_key: str) -> str:
 
 def optout_url(customer: Customer) -> str:
     """The customer's absolute one-click opt-out link, for emails."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/optout/{optout_token(active_customer(customer), current_app.config['SECRET_KEY'])}"
+    base = settings().public_base_url
+    return f"{base}/optout/{optout_token(active_customer(customer), settings().secret_key)}"
 
 
 def customer_for_optout(token: str, secret_key: str) -> Customer | None:

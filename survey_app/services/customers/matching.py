@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import phonenumbers
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_babel import gettext as _
 
 from ...extensions import db
@@ -22,6 +22,7 @@ from ...models import (Customer, CustomerArrival, CustomerEvent, CustomerEventKi
 from ...models.base import now_utc
 from ..errors import Conflict, InvalidInput
 from ..platform.limits import limited, max_length
+from ..platform.settings import settings
 
 KEY_NAMES = ("reference", "phone", "email")  # in the order that decides which customer a record joins
 
@@ -38,7 +39,7 @@ class CustomerDetails:
 
 
 def default_region() -> str:
-    return current_app.config["DEFAULT_PHONE_REGION"] if has_app_context() else "CN"
+    return settings().default_phone_region if has_app_context() else "CN"
 
 
 def normalise_phone(raw: str | None, region: str | None = None) -> str | None:

@@ -7,27 +7,27 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from .settings import MailSettings, settings
 
 log = logging.getLogger(__name__)
 
 
-def _console(message: EmailMessage, config) -> None:
+def _console(message: EmailMessage, config: MailSettings) -> None:
     log.info("mail to %s: %s\n%s", message["To"], message["Subject"], message.get_content())
 
 
-def _file(message: EmailMessage, config) -> None:
-    folder = Path(config["MAIL_FILE_DIR"])
+def _file(message: EmailMessage, config: MailSettings) -> None:
+    folder = Path(config.file_dir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(message))
 
 
-def _smtp(message: EmailMessage, config) -> None:
-    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=20) as server:
-        if config["SMTP_STARTTLS"]:
+def _smtp(message: EmailMessage, config: MailSettings) -> None:
+    with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=20) as server:
+        if config.smtp_starttls:
             server.starttls()
-        if config["SMTP_USERNAME"]:
-            server.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
+        if config.smtp_username:
+            server.login(config.smtp_username, config.smtp_password or "")
         server.send_message(message)
 
 
@@ -40,9 +40,9 @@ def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None =
     A failure is logged, not raised: the complaint it is about is already stored, and the
     customer sees the same information on the tracking page.
     """
-    config = current_app.config
+    config = settings().mail
     message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
+    message["From"] = config.sender
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
@@ -50,7 +50,7 @@ def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None =
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body)
-    backend = BACKENDS[config["MAIL_BACKEND"]]
+    backend = BACKENDS[config.backend]
     try:
         backend(message, config)
     except (OSError, smtplib.SMTPException):

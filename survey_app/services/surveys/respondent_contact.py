@@ -3,7 +3,6 @@ joins that customer, through the same matching as every other intake, and the cl
 then follow a low score up."""
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from ...extensions import db
@@ -14,6 +13,7 @@ from ..customers.consent import ConsentNote
 from ..customers.matching import ContactKeys, note_arrival, resolve_customer
 from ..errors import Conflict, InvalidInput
 from .signals import respondent_identified
+from ..platform.settings import settings
 
 
 def may_leave_contact(response: Response | None) -> bool:
@@ -49,7 +49,7 @@ def leave_contact(response: Response, *, name: str | None, phone: str | None, em
 
 def _parse(phone: str | None, email: str | None) -> ContactKeys:
     """:raise InvalidInput: naming each detail to correct at once."""
-    keys = ContactKeys.checked(phone, email, region=current_app.config["DEFAULT_PHONE_REGION"])
+    keys = ContactKeys.checked(phone, email, region=settings().default_phone_region)
     if not keys.any():
         raise InvalidInput(_("Please correct the marked fields."),
                            {"phone": _("Give a phone number or an email address, so we can answer you.")})
