@@ -12,7 +12,7 @@ from ..models import Callback, CallbackStatus, JobStatus, Role
 from ..services.customers import callbacks
 from ..services.customers.labels import CALLBACK_STATUSES
 from ..services.errors import Conflict, InvalidInput
-from ..services.platform.jobs import create_job
+from ..services.platform.jobs import start_job
 from .forms import DrawForm, OutcomeForm
 
 bp = Blueprint("callbacks", __name__)
@@ -45,8 +45,8 @@ def start_draw():
     except Conflict as error:
         form.month.errors = [str(error)]
         return _index_page(form, 409)
-    record = create_job(DRAW_JOB, created_by_id=current_user.id)
-    callbacks.draw_month_job(record.id, month, form.per_agent.data, current_user.id, current_language())
+    record = start_job(DRAW_JOB, callbacks.draw_month_job, month, form.per_agent.data, current_user.id,
+                       current_language(), created_by_id=current_user.id)
     return redirect(url_for("callbacks.progress", job_id=record.id), code=303)
 
 

@@ -16,7 +16,7 @@ from ..services.customers import consent, labels, merges
 from ..services.cases.intake import category_label
 from ..services.customers.imports import check_columns, import_customers_job
 from ..services.errors import Conflict, InvalidInput
-from ..services.platform.jobs import create_job
+from ..services.platform.jobs import start_job
 from .forms import ConsentForm, CustomerKeysForm, ImportCustomersForm, MergeForm, NoteForm, RemovalForm, SearchForm
 from ..services.platform.settings import settings
 
@@ -219,8 +219,8 @@ def upload():
     except InvalidInput as error:
         form.file.errors.append(str(error))
         return render_template("customers/import.html", form=form), 422
-    record = create_job(IMPORT_JOB, created_by_id=current_user.id)
-    import_customers_job(record.id, text, settings().default_phone_region, current_language())
+    record = start_job(IMPORT_JOB, import_customers_job, text, settings().default_phone_region, current_language(),
+                       created_by_id=current_user.id)
     return redirect(url_for("customers.import_result", job_id=record.id), code=303)
 
 

@@ -13,7 +13,7 @@ from ..models import Job, Role
 from ..services import reporting, surveys
 from ..services.errors import InvalidInput, NotFound
 from ..services.surveys.instruments import instrument_of
-from ..services.platform.jobs import create_job
+from ..services.platform.jobs import start_job
 
 bp = Blueprint("reports", __name__)
 BOOTSTRAP_RESAMPLES = 2000
@@ -32,10 +32,9 @@ def survey_report(slug: str):
     """The index, paths, drivers and NPS of a survey for the chosen wave and segment."""
     survey = _survey(slug)
     try:
-        flt = reporting.parse_filter(survey, request.args.get("wave"), _segment_args(survey))
+        report = _chosen_report(survey)
     except InvalidInput as error:
         return render_template("errors/error.html", title=_("Unknown filter"), message=str(error)), 400
-    report = reporting.report_of(survey, flt)
     instrument = instrument_of(survey.instrument_version)
     labels = _construct_labels(instrument)
     return render_template(
@@ -51,10 +50,9 @@ def index_csv(slug: str):
     """Download the construct table (index, R², reliability) of the report as CSV."""
     survey = _survey(slug)
     try:
-        flt = reporting.parse_filter(survey, request.args.get("wave"), _segment_args(survey))
+        report = _chosen_report(survey)
     except InvalidInput:
         abort(400)
-    report = reporting.report_of(survey, flt)
     if report.fit is None:
         abort(404)
     return Response(reporting.index_csv(report.fit).encode("utf-8-sig"), mimetype="text/csv; charset=utf-8",
@@ -70,8 +68,8 @@ def start_bootstrap(slug: str):
         flt = reporting.parse_filter(survey, request.form.get("wave"), _segment_args(survey, request.form))
     except InvalidInput:
         abort(400)
-    record = create_job("bootstrap", created_by_id=current_user.id)
-    reporting.bootstrap_report(record.id, survey.id, reporting.filter_to_dict(flt), BOOTSTRAP_RESAMPLES)
+    record = start_job("bootstrap", reporting.bootstrap_report, survey.id, reporting.filter_to_dict(flt),
+                       BOOTSTRAP_RESAMPLES, created_by_id=current_user.id)
     return redirect(url_for("reports.bootstrap_result", slug=slug, job_id=record.id), code=303)
 
 
@@ -99,6 +97,14 @@ def plotly_js():
 def _construct_labels(instrument) -> dict[str, str]:
     """Construct ids to their names in the reader's language, for tables and charts."""
     return {c.id: c.name.get(current_language()) for c in instrument.constructs}
+
+
+def _chosen_report(survey):
+    """The report of the wave and segments the query string chooses.
+
+    :raise InvalidInput: for a wave or segment the survey does not have.
+    """
+    return reporting.report_of(survey, reporting.parse_filter(survey, request.args.get("wave"), _segment_args(survey)))
 
 
 def _segment_args(survey, source=None) -> dict[str, str]:

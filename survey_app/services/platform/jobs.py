@@ -32,6 +32,13 @@ def create_job(kind: str, created_by_id: int | None = None) -> Job:
     return job
 
 
+def start_job(kind: str, task, *args, created_by_id: int | None = None) -> Job:
+    """Record a job of ``kind`` and queue ``task(job_id, *args)``, so its row exists before a worker looks."""
+    record = create_job(kind, created_by_id)
+    task(record.id, *args)
+    return record
+
+
 def run_job(job_id: str, work: Callable[[Progress], dict]) -> None:
     """Run ``work(progress)`` for a job, storing its result or its error.
 
