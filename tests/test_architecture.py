@@ -4,6 +4,7 @@ Each test parses the source (nothing is imported), so a new import that breaks a
 with the module and the line, before it can become a cycle or a shortcut around a package.
 """
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,11 @@ def test_no_late_imports_of_the_app_inside_functions():
     wrong = [f"{path.relative_to(ROOT)}:{line} {target}" for path in _sources("survey_app")
              for target, line, late in _imports(path) if late and target.startswith("survey_app")]
     assert wrong == []
+
+
+def test_the_map_names_files_that_exist():
+    """ARCHITECTURE.md says where each change goes: every module it names is there."""
+    named = set(re.findall(r"`([\w/]+\.(?:py|html))`", (ROOT / "ARCHITECTURE.md").read_text()))
+    places = (ROOT, ROOT / "survey_app", ROOT / "survey_app" / "services", ROOT / "templates")
+    missing = [name for name in sorted(named) if not any((place / name).exists() for place in places)]
+    assert named and missing == []
