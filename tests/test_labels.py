@@ -11,7 +11,7 @@ from flask_babel import LazyString, force_locale
 from survey_app import services
 from survey_app.models import (ActorKind, AuditAction, CallbackStatus, Channel, ConsentSource, ContactChannel,
                                ContactPurpose, CustomerEventKind, DuplicateReason, DuplicateStatus, JobStatus, Remedy,
-                               Role, Severity)
+                               Role, Severity, SurveyStatus)
 from survey_app.services.customers.callbacks import SkipReason
 from survey_app.services.customers.consent import ConsentNote, ContactReason
 from survey_app.services.customers.timeline import EntryKind
@@ -19,7 +19,7 @@ from survey_app.services.platform.labels import EnumTable
 
 NAMED_ENUMS = {ActorKind, AuditAction, CallbackStatus, Channel, ConsentNote, ConsentSource, ContactChannel,
                ContactPurpose, ContactReason, CustomerEventKind, DuplicateReason, DuplicateStatus, EntryKind, JobStatus,
-               Remedy, Role, Severity, SkipReason}
+               Remedy, Role, Severity, SkipReason, SurveyStatus}
 CATALOGUE = Path(__file__).resolve().parent.parent / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 
 

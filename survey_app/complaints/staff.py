@@ -30,7 +30,8 @@ def words_for_codes() -> dict:
     return {"severity_label": labels.severity_label, "sla_label": labels.sla_label,
             "channel_labels": labels.CHANNEL_LABELS, "actor_labels": labels.ACTOR_LABELS,
             "remedy_labels": labels.REMEDY_LABELS, "resolution_label": labels.resolution_label,
-            "describe_changes": labels.describe_changes}
+            "describe_changes": labels.describe_changes, "event_summary": labels.event_summary,
+            "sla_filters": labels.SLA_LABELS.choices(labels.SLA_FILTERS)}
 
 
 @bp.get("/")

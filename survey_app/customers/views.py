@@ -32,7 +32,8 @@ def words_for_codes() -> dict:
             "customer_event_labels": labels.CUSTOMER_EVENT_LABELS, "field_labels": labels.FIELD_LABELS,
             "entry_kind_labels": customers.ENTRY_KIND_LABELS, "duplicate_reason_labels": labels.DUPLICATE_REASON_LABELS,
             "duplicate_status_labels": labels.DUPLICATE_STATUS_LABELS, "callback_statuses": labels.CALLBACK_STATUSES,
-            "complaint_channels": complaint_labels.CHANNEL_LABELS, "audit_action_labels": audit.ACTION_LABELS}
+            "complaint_channels": complaint_labels.CHANNEL_LABELS, "audit_action_labels": audit.ACTION_LABELS,
+            "event_summary": complaint_labels.event_summary}
 
 
 @bp.get("/")

@@ -8,6 +8,9 @@ from wtforms.fields import EmailField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..form_limits import within
+from ..services.customers.matching import CustomerDetails
+
 
 class PublishSurveyForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
@@ -60,6 +63,6 @@ class WaveForm(FlaskForm):
 class ContactDetailsForm(FlaskForm):
     """Offered after an anonymous response: who to answer, if the respondent wants an answer."""
 
-    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
-    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
-    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
+    name = StringField(_l("Your name"), validators=[Optional(), within(CustomerDetails, "name")])
+    phone = TelField(_l("Phone"), validators=[Optional(), within(CustomerDetails, "phone")])
+    email = EmailField(_l("Email"), validators=[Optional(), within(CustomerDetails, "email")])

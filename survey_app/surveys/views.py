@@ -25,7 +25,8 @@ bp = Blueprint("surveys", __name__)
 @role_required(Role.MANAGER)
 def index():
     """List every survey with its response count."""
-    return render_template("surveys/index.html", rows=surveys.list_surveys(), now=now_utc())
+    return render_template("surveys/index.html", rows=surveys.list_surveys(), now=now_utc(),
+                           status_label=surveys.status_label)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -167,6 +168,7 @@ def _survey(slug: str) -> Survey:
 def _detail_page(survey: Survey, wave_form: WaveForm) -> str:
     return render_template(
         "surveys/detail.html", survey=survey, instrument=instrument_of(survey.instrument_version),
+        status_label=surveys.status_label,
         counts=reporting.response_counts(survey), action_form=FlaskForm(), import_form=_import_form(survey),
         wave_form=wave_form, public_url=settings().public_base_url,
     )

@@ -6,10 +6,10 @@ from typing import NamedTuple
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ...models import ActorKind, CaseState, Channel, Remedy, Severity
+from ...models import ActorKind, CaseEvent, CaseState, Channel, EventKind, Remedy, Severity
 from ..platform.labels import EnumTable
 from .events import Event
-from .sla import ClockState
+from .sla import TARGETS, ClockState
 
 S = CaseState
 
@@ -119,9 +119,16 @@ ACTOR_LABELS = EnumTable(ActorKind, {
     ActorKind.CUSTOMER: ActorWords(_l("customer"), _l("You")),
     ActorKind.SYSTEM: ActorWords(_l("system"), _l("Customer service")),
 })
-SLA_LABELS = {
+SLA_LABELS = EnumTable(ClockState, {
     ClockState.OK: _l("on time"), ClockState.WARNING: _l("warning"), ClockState.BREACHED: _l("breached"),
     ClockState.PAUSED: _l("paused"), ClockState.MET: _l("met"), ClockState.MET_LATE: _l("met late"),
+})
+# The clock states the queue filters by: those of a clock still running or stopped.
+SLA_FILTERS = (ClockState.BREACHED, ClockState.WARNING, ClockState.OK, ClockState.PAUSED)
+# Entries of a case's log that are messages or breaches rather than steps, named by their kind.
+MESSAGE_KINDS = {
+    EventKind.NOTE: _l("internal note"), EventKind.REPLY: _l("reply to the customer"),
+    EventKind.CUSTOMER_MESSAGE: _l("message from the customer"), EventKind.SLA_BREACH: _l("SLA breached"),
 }
 FIELD_LABELS = {
     "category": _l("Category"), "severity": _l("Severity"), "root_cause": _l("Root cause"),
@@ -135,7 +142,19 @@ def severity_label(code) -> str:
 
 
 def sla_label(code) -> str:
-    return str(SLA_LABELS[ClockState(code)])
+    return SLA_LABELS(code)
+
+
+def event_summary(event: CaseEvent) -> str:
+    """One entry of a case's log in words: the step and the state it led to, or the kind of message
+    (a breach with its target's name)."""
+    if event.kind is EventKind.SLA_BREACH:
+        target = next((t.label for t in TARGETS if t.name == event.name), event.name)
+        return f"{MESSAGE_KINDS[event.kind]}: {target}"
+    if event.kind in MESSAGE_KINDS:
+        return str(MESSAGE_KINDS[event.kind])
+    step = event_label(event.name)
+    return f"{step} → {state_label(event.to_state)}" if event.to_state and event.from_state else step
 
 
 def describe_changes(changes: dict, staff: dict[int, str], teams: dict[int, str]) -> list[tuple[str, str]]:

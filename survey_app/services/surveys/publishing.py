@@ -5,10 +5,12 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...models import InstrumentVersion, Response, ResponseStatus, Survey, SurveyStatus, Wave
 from ..errors import Conflict, InvalidInput, NotFound
+from ..platform.labels import EnumTable
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -118,8 +120,10 @@ def change_status(survey: Survey, status: SurveyStatus) -> Survey:
     return survey
 
 
-def status_label(status: SurveyStatus) -> str:
-    return {SurveyStatus.OPEN: _("open"), SurveyStatus.PAUSED: _("paused"), SurveyStatus.CLOSED: _("closed")}[status]
+# A survey's status in words, as pages and messages say it ("the survey is now paused").
+status_label = EnumTable(SurveyStatus, {
+    SurveyStatus.OPEN: _l("open"), SurveyStatus.PAUSED: _l("paused"), SurveyStatus.CLOSED: _l("closed"),
+})
 
 
 # Built once, with its value bound at run time: on the respondent's hot path, building the
