@@ -39,7 +39,7 @@ class Config:
     # A customer is invited to a survey or called back at most once in this many days.
     CONTACT_CAP_DAYS = int(os.environ.get("CONTACT_CAP_DAYS", "30"))
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
-    # Complaints: the category list is configuration; labels are translated in services.complaints.
+    # Complaints: the category list is configuration; labels are translated in services/cases/labels.py.
     COMPLAINT_CATEGORIES = tuple(os.environ.get(
         "COMPLAINT_CATEGORIES", "product,service_attitude,service_quality,delivery_installation,incident,other"
     ).split(","))

@@ -16,7 +16,7 @@ from .models.base import now_utc
 from .services import surveys
 from .services.customers import callbacks, consent, merges
 from .services.cases import CUSTOMER_ACTOR, Actor, merge, transition
-from .services.cases.intake import ComplaintInput, file_complaint
+from .services.cases import ComplaintInput, file_complaint
 from .services.cases.first_contact import settle_at_first_contact
 from .services.customers.imports import import_customers
 from .services.customers import ContactKeys, add_note, find_by_keys, request_removal, resolve_customer

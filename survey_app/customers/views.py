@@ -13,7 +13,7 @@ from ..services.cases import labels as complaint_labels
 from ..services.platform import audit
 from ..services import cases, customers
 from ..services.customers import consent, labels, merges
-from ..services.cases.intake import category_label
+from ..services.cases.labels import category_label
 from ..services.customers.imports import check_columns, import_customers_job
 from ..services.errors import Conflict, InvalidInput
 from ..services.platform.jobs import start_job
