@@ -96,7 +96,7 @@ def settings() -> Settings:
 
 
 def reconfigure(app: Flask, **values) -> Settings:
-    """Change config values of a built app and its settings with them (tests, the CLI)."""
+    """Change config values of a built app and rebuild its settings from them (the tests' `configure`)."""
     app.config.update(values)
     app.extensions["settings"] = Settings.from_config(app.config)
     return app.extensions["settings"]
