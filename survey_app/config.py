@@ -53,8 +53,9 @@ class Config:
     FIRST_CONTACT_LIMIT = os.environ.get("FIRST_CONTACT_LIMIT", "100")
     REOPEN_WINDOW_DAYS = int(os.environ.get("REOPEN_WINDOW_DAYS", "14"))
     DUPLICATE_WINDOW_DAYS = int(os.environ.get("DUPLICATE_WINDOW_DAYS", "7"))
-    # SLA targets in business hours (acknowledge, first response, resolution) when no policy row matches.
-    SLA_DEFAULT_HOURS = tuple(float(h) for h in os.environ.get("SLA_DEFAULT_HOURS", "4,16,40").split(","))
+    # Business hours of each SLA target where no policy names it, in the order of the targets of
+    # services/cases/sla.py ("4,16,40"); unset, each target's own default applies.
+    SLA_DEFAULT_HOURS = tuple(float(h) for h in os.environ.get("SLA_DEFAULT_HOURS", "").split(",") if h.strip())
     SLA_WARNING_SHARE = float(os.environ.get("SLA_WARNING_SHARE", "0.75"))
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Asia/Shanghai")
     BUSINESS_HOURS = os.environ.get("BUSINESS_HOURS", "09:00-18:00")

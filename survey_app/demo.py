@@ -110,7 +110,7 @@ def create_demo_complaints() -> list[str]:
     """A team, SLA targets and one complaint in every workflow state, each brought there by real steps."""
     db.session.add_all([
         Team(name="front-line", categories=[], strategy="least_loaded"),
-        SlaPolicy(category="incident", severity=None, acknowledge_hours=1, first_response_hours=2, resolution_hours=16),
+        SlaPolicy(category="incident", severity=None, hours={"acknowledge": 1, "first_response": 2, "resolution": 16}),
     ])
     db.session.commit()
     staff = {role: db.session.scalar(sa.select(StaffUser).where(StaffUser.username == role))

@@ -35,3 +35,25 @@ def test_migrations_match_models(tmp_path):
             downgrade(revision="base")
             assert sa.inspect(db.engine).get_table_names() == ["alembic_version"], kind
             db.engine.dispose()
+
+
+def test_sla_policies_keep_their_hours_through_the_move_to_named_targets(tmp_path):
+    for kind, url in _databases(tmp_path):
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade(revision="0007_callbacks")
+            with db.engine.begin() as connection:
+                connection.execute(sa.text(
+                    "INSERT INTO sla_policy (category, acknowledge_hours, first_response_hours, resolution_hours, "
+                    "warning_share) VALUES ('incident', 1, 2, 16, 0.5)"))
+            upgrade()
+            with db.engine.connect() as connection:
+                hours = connection.execute(sa.select(db.metadata.tables["sla_policy"].c.hours)).scalar_one()
+            assert hours == {"acknowledge": 1, "first_response": 2, "resolution": 16}, kind
+            downgrade(revision="0007_callbacks")
+            with db.engine.connect() as connection:
+                row = connection.execute(sa.text(
+                    "SELECT acknowledge_hours, first_response_hours, resolution_hours FROM sla_policy")).one()
+            assert tuple(row) == (1, 2, 16), kind
+            downgrade(revision="base")
+            db.engine.dispose()

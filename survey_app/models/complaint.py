@@ -261,8 +261,10 @@ class Attachment(db.Model):
 
 
 class SlaPolicy(db.Model):
-    """Targets in business hours for one category × severity; a null matches any. Each ``*_hours``
-    column is the one a target of services/cases/sla.py reads."""
+    """Targets in business hours for one category × severity; a null matches any.
+
+    ``hours`` maps the name of each SLA target (services/cases/sla.py) to its business hours, so a
+    new target needs no column; a target the policy does not name takes its default."""
 
     __tablename__ = "sla_policy"
     __table_args__ = (UniqueConstraint("category", "severity"),)
@@ -270,9 +272,7 @@ class SlaPolicy(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     category: Mapped[str | None] = mapped_column(String(32))
     severity: Mapped[Severity | None] = mapped_column(str_enum(Severity))
-    acknowledge_hours: Mapped[float]
-    first_response_hours: Mapped[float]
-    resolution_hours: Mapped[float]
+    hours: Mapped[dict] = mapped_column(JSON)
     # Share of a target's time after which the case shows a warning.
     warning_share: Mapped[float] = mapped_column(default=0.75)
 

@@ -80,16 +80,17 @@ def test_calendar_from_config_reads_calendar_days(app):
 
 def test_policy_most_specific_wins(app):
     db.session.add_all([
-        SlaPolicy(category=None, severity=None, acknowledge_hours=8, first_response_hours=24, resolution_hours=80),
-        SlaPolicy(category="product", severity=None, acknowledge_hours=4, first_response_hours=16, resolution_hours=40),
-        SlaPolicy(category="product", severity=Severity.CRITICAL, acknowledge_hours=1, first_response_hours=2,
-                  resolution_hours=8, warning_share=0.5),
+        SlaPolicy(category=None, severity=None, hours={"acknowledge": 8, "first_response": 24, "resolution": 80}),
+        SlaPolicy(category="product", severity=None, hours={"acknowledge": 4, "first_response": 16, "resolution": 40}),
+        SlaPolicy(category="product", severity=Severity.CRITICAL, hours={"acknowledge": 1, "first_response": 2},
+                  warning_share=0.5),
     ])
     db.session.commit()
     case = make_complaint("product").case
     assert sla.allowance_for(case).hours["acknowledge"] == 4
     case.severity = Severity.CRITICAL
-    assert sla.allowance_for(case) == sla.Allowance({"acknowledge": 1, "first_response": 2, "resolution": 8}, 0.5)
+    # A target the policy does not name keeps its default hours.
+    assert sla.allowance_for(case) == sla.Allowance({"acknowledge": 1, "first_response": 2, "resolution": 40}, 0.5)
     case.category = "other"
     assert sla.allowance_for(case).hours["acknowledge"] == 8
 
@@ -100,14 +101,24 @@ def test_without_a_policy_the_configured_hours_apply_in_table_order(app, configu
     assert allowance == sla.Allowance({"acknowledge": 3, "first_response": 12, "resolution": 30}, 0.6)
 
 
+def test_without_configured_hours_each_target_keeps_its_own(app):
+    assert sla.allowance_for(make_complaint().case).hours == {"acknowledge": 4, "first_response": 16, "resolution": 40}
+
+
+def test_configured_hours_must_name_every_target(app, configure):
+    configure(SLA_DEFAULT_HOURS=(3, 12))
+    with pytest.raises(ValueError):
+        sla.allowance_for(make_complaint().case)
+
+
 @pytest.mark.parametrize("target", sla.TARGETS, ids=lambda target: target.name)
-def test_every_target_has_a_label_in_each_language_and_a_policy_column(app, target):
+def test_every_target_has_a_label_in_each_language_and_default_hours(app, target):
     with force_locale("en"):
         english = str(target.label)
     with force_locale("zh"):
         chinese = str(target.label)
     assert english != target.name and chinese not in (english, target.name)
-    assert target.policy_hours.class_ is SlaPolicy and target.policy_hours.key in SlaPolicy.__table__.columns
+    assert target.default_hours > 0
 
 
 def test_acknowledgement_met_on_time_and_late(app, agent):

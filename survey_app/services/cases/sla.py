@@ -15,7 +15,6 @@ import holidays
 import sqlalchemy as sa
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import InstrumentedAttribute
 
 from ...extensions import db
 from ...models import ActorKind, CalendarDay, Case, CaseEvent, CaseState, EventKind, SlaPolicy, StateCategory
@@ -124,21 +123,22 @@ def resolved(events: list[CaseEvent]) -> datetime | None:
 
 @dataclass(frozen=True)
 class Target:
-    """One SLA target: its name (also that of its breach in the log), its label, the moment the log
-    says it was met, the policy column holding its business hours, and the states that pause it."""
+    """One SLA target: its name (also that of its breach in the log and its key in a policy's
+    hours), its label, the moment the log says it was met, its business hours where no policy
+    names it, and the states that pause it."""
 
     name: str
     label: LazyString
     met: Callable[[list[CaseEvent]], datetime | None]
-    policy_hours: InstrumentedAttribute
+    default_hours: float
     paused_in: frozenset[CaseState] = CLOCK_STOPPED
 
 
-# In this order the configured SLA_DEFAULT_HOURS give each target's hours when no policy matches.
+# SLA_DEFAULT_HOURS, when set, overrides the default hours in this order.
 TARGETS: tuple[Target, ...] = (
-    Target("acknowledge", _l("Acknowledge"), acknowledged, SlaPolicy.acknowledge_hours),
-    Target("first_response", _l("First response"), first_answered, SlaPolicy.first_response_hours),
-    Target("resolution", _l("Resolution"), resolved, SlaPolicy.resolution_hours),
+    Target("acknowledge", _l("Acknowledge"), acknowledged, 4),
+    Target("first_response", _l("First response"), first_answered, 16),
+    Target("resolution", _l("Resolution"), resolved, 40),
 )
 
 
@@ -156,11 +156,20 @@ def allowance_for(case: Case) -> Allowance:
         sa.or_(SlaPolicy.category == case.category, SlaPolicy.category.is_(None)),
         sa.or_(SlaPolicy.severity == case.severity, SlaPolicy.severity.is_(None)),
     )).all()
+    defaults = default_hours()
     if candidates:
         best = max(candidates, key=lambda p: (p.category is not None, p.severity is not None))
-        return Allowance({t.name: getattr(best, t.policy_hours.key) for t in TARGETS}, best.warning_share)
-    defaults = zip(TARGETS, settings().sla_default_hours, strict=True)
-    return Allowance({t.name: hours for t, hours in defaults}, settings().sla_warning_share)
+        return Allowance({name: float(best.hours.get(name, hours)) for name, hours in defaults.items()},
+                         best.warning_share)
+    return Allowance(defaults, settings().sla_warning_share)
+
+
+def default_hours() -> dict[str, float]:
+    """Each target's business hours where no policy names it: SLA_DEFAULT_HOURS, else the table's."""
+    configured = settings().sla_default_hours
+    if not configured:
+        return {target.name: float(target.default_hours) for target in TARGETS}
+    return {target.name: hours for target, hours in zip(TARGETS, configured, strict=True)}
 
 
 @dataclass(frozen=True)
