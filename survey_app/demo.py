@@ -14,16 +14,12 @@ from .models import (CallbackDraw, CaseEvent, CaseState, Channel, Complaint, Con
                       ResponseStatus, Role, SlaPolicy, StaffUser, Survey, Team)
 from .models.base import now_utc
 from .services import surveys
-from .services.customers import callbacks, consent, merges
-from .services.cases import CUSTOMER_ACTOR, Actor, merge, transition
-from .services.cases import ComplaintInput, file_complaint
+from .services.cases import CUSTOMER_ACTOR, Actor, ComplaintInput, file_complaint, merge, transition
 from .services.cases.first_contact import settle_at_first_contact
-from .services.customers.imports import import_customers
-from .services.customers import ContactKeys, add_note, find_by_keys, request_removal, resolve_customer
-from .services.surveys.invitations import issue_invitation
-from .services.surveys.responses import new_form_key
-from .services.surveys import SurveySpec, publish_survey
+from .services.customers import (ContactKeys, add_note, callbacks, consent, find_by_keys, import_customers, merges,
+                                 request_removal, resolve_customer)
 from .services.platform.settings import settings
+from .services.surveys import SurveySpec, issue_invitation, new_form_key, publish_survey
 
 DEMO_USERS = (
     ("admin", "admin", "demo-admin-pass"),

@@ -155,3 +155,27 @@ def test_the_map_names_files_that_exist():
     places = (ROOT, ROOT / "survey_app", ROOT / "survey_app" / "services", ROOT / "templates")
     missing = [name for name in sorted(named) if not any((place / name).exists() for place in places)]
     assert named and missing == []
+
+
+def _public_names(package: str) -> set[str]:
+    """The names a service package's ``__init__`` lists in ``__all__``."""
+    tree = ast.parse((ROOT / "survey_app/services" / package / "__init__.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            return set(ast.literal_eval(node.value))
+    return set()
+
+
+def test_outside_the_services_only_a_package_s_public_names_are_used():
+    """Blueprints, the CLI and the demo call what a package's ``__init__`` names; ``platform`` is
+    a set of modules, each public."""
+    wrong = []
+    for path in _sources("survey_app"):
+        if _module_name(path).startswith(SERVICES):
+            continue
+        for target, line, _late in _imports(path):
+            parts = target.split(".")
+            if target.startswith(SERVICES + ".") and len(parts) > 3 and parts[2] != "platform" \
+                    and parts[3] not in _public_names(parts[2]):
+                wrong.append(f"{path.relative_to(ROOT)}:{line} {target}")
+    assert wrong == []

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..form_limits import within
 from ..models import Severity
-from ..services.cases.intake import ComplaintInput, categories
+from ..services.cases import ComplaintInput, categories
 from ..services.cases.labels import CHANNEL_LABELS, ENTRY_CHANNELS, REMEDY_LABELS, SEVERITY_LABELS, resolution_label
 
 

@@ -7,9 +7,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..form_limits import within
-from ..services.customers.channels import CHANNELS
+from ..services.customers import CHANNELS, CustomerDetails
 from ..services.customers.labels import PURPOSE_LABELS
-from ..services.customers.matching import CustomerDetails
 
 
 class SearchForm(FlaskForm):

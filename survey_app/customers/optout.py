@@ -3,7 +3,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from ..extensions import csrf, limiter
 from ..services.customers import consent
-from ..services.surveys.invitations import find_invitation
+from ..services.surveys import find_invitation
 from ..services.platform.settings import settings
 
 bp = Blueprint("optout", __name__)

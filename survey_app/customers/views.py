@@ -14,7 +14,6 @@ from ..services.platform import audit
 from ..services import cases, customers
 from ..services.customers import consent, labels, merges
 from ..services.cases.labels import category_label
-from ..services.customers.imports import check_columns, import_customers_job
 from ..services.errors import Conflict, InvalidInput
 from ..services.platform.jobs import start_job
 from .forms import ConsentForm, CustomerKeysForm, ImportCustomersForm, MergeForm, NoteForm, RemovalForm, SearchForm
@@ -216,11 +215,11 @@ def upload():
         return render_template("customers/import.html", form=form), 422 if form.errors else 200
     text = form.file.data.read().decode("utf-8-sig", errors="replace")
     try:
-        check_columns(text)
+        customers.check_columns(text)
     except InvalidInput as error:
         form.file.errors.append(str(error))
         return render_template("customers/import.html", form=form), 422
-    record = start_job(IMPORT_JOB, import_customers_job, text, settings().default_phone_region, current_language(),
+    record = start_job(IMPORT_JOB, customers.import_customers_job, text, settings().default_phone_region, current_language(),
                        created_by_id=current_user.id)
     return redirect(url_for("customers.import_result", job_id=record.id), code=303)
 

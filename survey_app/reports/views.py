@@ -12,7 +12,7 @@ from ..i18n import current_language
 from ..models import Job, Role
 from ..services import reporting, surveys
 from ..services.errors import InvalidInput, NotFound
-from ..services.surveys.instruments import instrument_of
+from ..services.surveys import instrument_of
 from ..services.platform.jobs import start_job
 
 bp = Blueprint("reports", __name__)

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..form_limits import within
-from ..services.customers.matching import CustomerDetails
+from ..services.customers import CustomerDetails
 
 
 class PublishSurveyForm(FlaskForm):

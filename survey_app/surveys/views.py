@@ -13,7 +13,7 @@ from ..models import Role, Survey, SurveyStatus, Wave
 from ..models.base import now_utc
 from ..services import reporting, surveys
 from ..services.errors import Conflict, InvalidInput, NotFound
-from ..services.surveys.instruments import available_instruments, instrument_of
+from ..services.surveys import available_instruments, instrument_of
 from .forms import ImportInvitationsForm, PublishSurveyForm, WaveForm
 from .publishing import decode_upload, spec_from_form
 from ..services.platform.settings import settings
