@@ -1,12 +1,16 @@
-"""Response exports: "don't know" as a code, unanswered cells empty, real UTC times in XLSX."""
+"""Response and index exports: "don't know" coded, unanswered cells empty, UTC times in XLSX, formulas as text."""
 import csv
 import io
 from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pandas as pd
 
 from openpyxl import load_workbook
 
 from survey_app.services import reporting
 from tests.factories import make_response, make_survey
+from tests.services.test_spreadsheets import FORMULAS
 
 SUBMITTED = datetime(2026, 3, 1, 9, 30, 15, tzinfo=timezone.utc)
 
@@ -46,3 +50,45 @@ def test_csv_keeps_submitted_at_as_iso_text(app):
     submit(survey, {"exp2": 5})
     body = list(csv.DictReader(io.StringIO(reporting.as_csv(reporting.response_table(survey)))))
     assert body[0]["submitted_at"] == "2026-03-01T09:30:15+00:00"
+
+
+def formula_responses(survey):
+    """One response per formula, in the free text and in a segment, each with a score of 7."""
+    for text in FORMULAS:
+        submit_with(survey, {"exp2": 7, "improve": text}, segments={"store": text})
+
+
+def submit_with(survey, values, segments):
+    return make_response(survey, values, segments=segments, now=SUBMITTED)
+
+
+def test_csv_quotes_text_that_starts_a_formula_and_keeps_numbers(app):
+    survey = make_survey("shop", segment_fields={"store": ["north"]})
+    formula_responses(survey)
+    rows = list(csv.DictReader(io.StringIO(reporting.as_csv(reporting.response_table(survey)))))
+    assert [(r["improve"], r["store"]) for r in rows] == [("'" + text, "'" + text) for text in FORMULAS]
+    assert {r["exp2"] for r in rows} == {"7"}
+
+
+def test_xlsx_stores_text_that_starts_a_formula_as_quoted_text_and_numbers_as_numbers(app):
+    survey = make_survey("shop", segment_fields={"store": ["north"]})
+    formula_responses(survey)
+    with app.test_request_context():
+        body = reporting.as_xlsx(reporting.response_table(survey))
+    sheet = load_workbook(io.BytesIO(body))["responses"]
+    header = [cell.value for cell in sheet[1]]
+    improve, store, score = (header.index(name) for name in ("improve", "store", "exp2"))
+    rows = list(sheet.iter_rows(min_row=2))
+    # XML reads a carriage return back as a line feed: the quote in front is what matters.
+    quoted = ["'" + text.replace("\r", "\n") for text in FORMULAS]
+    assert [(row[improve].value, row[store].value) for row in rows] == list(zip(quoted, quoted))
+    assert {(row[c].data_type) for row in rows for c in (improve, store)} == {"s"}
+    assert {(row[score].value, row[score].data_type) for row in rows} == {(7, "n")}
+
+
+def test_index_csv_quotes_a_construct_name_that_starts_a_formula_and_keeps_numbers():
+    name = '=HYPERLINK("http://x","y")'
+    fit = SimpleNamespace(index=pd.Series({name: 71.23456}), r2=pd.Series({name: 0.51234}),
+                          reliability=pd.DataFrame({"alpha": [0.8], "rho_c": [0.9], "ave": [0.7]}, index=[name]))
+    rows = list(csv.reader(io.StringIO(reporting.index_csv(fit))))
+    assert rows[1] == ["'" + name, "71.235", "0.5123", "0.8", "0.9", "0.7"]

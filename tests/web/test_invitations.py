@@ -9,6 +9,7 @@ from survey_app.extensions import db
 from survey_app.models import Customer, Invitation, Response
 from survey_app.models.base import now_utc
 from tests.factories import make_survey
+from tests.services.test_spreadsheets import FORMULAS
 from tests.web.test_respondent import answer_all
 
 CSV = """name,phone,email,reference,store
@@ -125,3 +126,21 @@ def test_csv_saved_by_excel_in_gb18030_keeps_chinese_names(client, staff, auth):
             "wave": str(survey.waves[0].id)}
     assert client.post("/staff/surveys/shop/invitations", data=data, content_type="multipart/form-data").status_code == 200
     assert exported_links(client, "shop")[0]["name"] == "张三"
+
+
+def test_export_quotes_names_that_start_a_formula_and_keeps_phone_numbers_usable(client, staff, auth):
+    survey = make_survey("shop", segment_fields={"store": ["north", "south"]})
+    auth.login()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["name", "phone", "reference", "store"])
+    for n, name in enumerate(FORMULAS):
+        writer.writerow([name, f"1380013800{n}", f"@R-{n}", "north"])
+    upload(client, "shop", out.getvalue(), survey.waves[0].id)
+    rows = exported_links(client, "shop")
+    stored = {c.phone: c.name for c in db.session.scalars(sa.select(Customer))}
+    assert len(rows) == len(FORMULAS)
+    for n, row in enumerate(rows):
+        # The SMS tool reads the phone number as it is: an E.164 number can run nothing.
+        assert row["phone"] == f"+861380013800{n}"
+        assert row["name"] == "'" + stored[row["phone"]] and row["reference"] == f"'@R-{n}"

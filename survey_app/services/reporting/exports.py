@@ -4,7 +4,6 @@ Responses come one row per response, one column per item, as CSV or XLSX. A cell
 answer, the code ``dk`` for "don't know", or nothing when the question was not shown or not
 answered, so an analyst can tell a refusal to judge from a skipped question.
 """
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,6 +18,7 @@ from analysis import PLSResults
 from ...extensions import db
 from ...models import Response, ResponseStatus, Survey
 from .datasets import load_dataset
+from ..platform.spreadsheets import SafeCsvWriter, safe_row
 from ..surveys.instruments import instrument_of
 
 
@@ -84,7 +84,7 @@ def _utc(moment: datetime) -> datetime:
 
 def as_csv(table: Table) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(table.header)
     if table.labels:
         writer.writerow(table.labels)
@@ -100,15 +100,15 @@ def _csv_value(value):
 def as_xlsx(table: Table) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("responses")
-    sheet.append([f"{name} (UTC)" if name == "submitted_at" else name for name in table.header])
+    sheet.append(safe_row(f"{name} (UTC)" if name == "submitted_at" else name for name in table.header))
     if table.labels:
-        sheet.append(table.labels)
+        sheet.append(safe_row(table.labels))
     for row in table.rows:
-        sheet.append([_utc(value) if isinstance(value, datetime) else value for value in row])
+        sheet.append(safe_row(_utc(value) if isinstance(value, datetime) else value for value in row))
     codes = workbook.create_sheet("codes")
-    codes.append(list(table.code_header))
+    codes.append(safe_row(table.code_header))
     for code, meaning in table.codes:
-        codes.append([code, meaning])
+        codes.append(safe_row([code, meaning]))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -117,7 +117,7 @@ def as_xlsx(table: Table) -> bytes:
 def index_csv(fit: PLSResults) -> str:
     """The construct table of a fit as CSV: index, R² (``nan`` for an exogenous construct) and reliability."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(["construct", "index", "r2", "alpha", "rho_c", "ave"])
     reliability = fit.reliability
     for name, value in fit.index.items():

@@ -19,6 +19,7 @@ from ...extensions import db
 from ...models import AuditAction, ContactChannel, ContactPurpose, Invitation, StaffUser, Survey, Wave
 from ...models.base import now_utc
 from ..platform import audit
+from ..platform.spreadsheets import SafeCsvWriter
 from ..customers import consent
 from ..customers.matching import ContactKeys, check_name, note_arrival, resolve_customer
 from ..errors import InvalidInput
@@ -136,7 +137,7 @@ def export_links(
     """
     now = now_utc()
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow([*CONTACT_COLUMNS, *survey.segment_fields, "wave", "link", "expires_at", "optout_link", "withheld"])
     invitations = db.session.scalars(
         sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.used_at.is_(None))
