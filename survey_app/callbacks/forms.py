@@ -19,7 +19,9 @@ class DrawForm(FlaskForm):
 class OutcomeForm(FlaskForm):
     """One callback's outcome; the rating is text here so what was typed comes back with the service's message."""
 
-    status = SelectField(_l("How did the call go?"), choices=CALLBACK_STATUSES.choices(OUTCOMES))
+    # A blank first choice: a select sends its first option untouched, and only staff say how a call went.
+    status = SelectField(_l("How did the call go?"), choices=[("", "—"), *CALLBACK_STATUSES.choices(OUTCOMES)],
+                         validators=[DataRequired(message=_l("Choose how the call went."))])
     service_rating = StringField(_l("Service rating (1–10)"), render_kw={"inputmode": "numeric", "size": 3})
     needs = TextAreaField(_l("What else they need"), validators=[Length(max=TEXT_LIMIT)], render_kw={"rows": 2})
     suggestion = TextAreaField(_l("Their suggestions"), validators=[Length(max=TEXT_LIMIT)], render_kw={"rows": 2})

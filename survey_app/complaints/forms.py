@@ -71,6 +71,12 @@ class MessageForm(VersionedForm):
     photos = MultipleFileField(_l("Photos (up to 3, JPEG, PNG, WebP or HEIC, 5 MB each)"))
 
 
+class AcceptForm(MessageForm):
+    """Accepting the answer: the message beside the buttons is optional, and kept when written."""
+
+    message = TextAreaField(_l("Your message"), validators=[Optional(), Length(max=5000)])
+
+
 class NoteForm(VersionedForm):
     body = TextAreaField(_l("Text"), validators=[DataRequired(message=_l("Please write something.")),
                                                  Length(max=5000)])

@@ -10,7 +10,7 @@ from ..models import CaseState, Channel, Severity
 from ..services import cases
 from ..services.cases.labels import ACTOR_LABELS
 from ..services.errors import Conflict, InvalidInput, NotFound
-from .forms import ComplaintForm, MessageForm
+from .forms import AcceptForm, ComplaintForm, MessageForm
 from ..services.platform.settings import settings
 
 bp = Blueprint("complaints", __name__)
@@ -56,19 +56,21 @@ def act(key: str, action: str):
     """Accept or contest the decision, withdraw, or write to us (which may reopen a closed case)."""
     complaint = _complaint(key)
     case = complaint.case
-    form = MessageForm()
     if action not in (*TRACKING_STEPS, "write"):
         abort(404)
-    if action != "accept" and not form.validate_on_submit():
+    form = AcceptForm() if action == "accept" else MessageForm()
+    if not form.validate_on_submit():
         return _tracking_page(complaint, key, form=form, action=action), 422
     if not form.version.data or not form.version.data.isdigit():
         abort(400)
     version, text = int(form.version.data), form.message.data or ""
-    # Photos come with a message or a contest: what the customer was asked for, or their evidence.
-    photos = uploaded_photos(form.photos.name) if action in ("write", "contest") else []
+    # Whatever was sent is kept: photos come with a message, an acceptance or a contest.
+    photos = uploaded_photos(form.photos.name)
     try:
         if action == "write":
             case = cases.customer_writes(case, text, expected_version=version, photos=photos)
+        elif action == "accept":
+            case = cases.customer_accepts(case, text, expected_version=version, photos=photos)
         else:
             step = cases.Event(action)
             fields = {step.row.text: text} if step.row.text else {}

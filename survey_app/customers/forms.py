@@ -37,8 +37,9 @@ class ConsentForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
+    # No default: which record survives is staff's decision, never one the form makes for them.
     survivor = RadioField(_l("Keep as the customer record"), choices=[("first", "1"), ("second", "2")],
-                          validators=[DataRequired()], default="first")
+                          validators=[DataRequired(message=_l("Choose the record to keep."))])
     note = StringField(_l("Why they are one person"), validators=[Optional(), Length(max=500)])
 
 

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from survey_app.extensions import db
 from survey_app.models import CaseState, Complaint
-from tests.factories import make_user
+from survey_app.services import cases
+from tests.factories import make_user, put_case_in
 
 pytestmark = pytest.mark.browser
 
@@ -91,3 +92,29 @@ def test_complaint_from_phone_to_closure(live_app, live_server, browser, phone_b
     with live_app.app_context():
         complaint = db.session.query(Complaint).one()
         assert complaint.case.state is CaseState.CLOSED_ACCEPTED
+
+
+def test_what_the_customer_types_beside_accept_is_kept(live_app, live_server, phone_browser):
+    phone = phone_browser("en-GB").new_page()
+    phone.goto(f"{live_server}/complaints/new?lang=en")
+    phone.select_option("select[name=category]", "delivery_installation")
+    phone.fill("textarea[name=description]", "The fridge arrived scratched.")
+    phone.fill("input[name=phone]", "13800138000")
+    phone.get_by_role("button", name="Send the complaint").click()
+    expect(phone.locator(".reference")).to_be_visible()
+    tracking_path = urlsplit(phone.locator(".link a").get_attribute("href")).path
+    with live_app.app_context():
+        put_case_in(db.session.query(Complaint).one().case, CaseState.RESPONDED, decision="We send a new door.")
+
+    phone.goto(f"{live_server}{tracking_path}")
+    answer = phone.locator("form", has=phone.get_by_role("button", name="Yes, I accept"))
+    answer.get_by_label("Your message").fill("Fine, but please call before coming.")
+    assert fits_the_phone(phone)
+    answer.get_by_role("button", name="Yes, I accept").click()
+    expect(phone.locator(".status")).to_contain_text("Closed: you accepted our answer.")
+    expect(phone.locator(".case-timeline")).to_contain_text("Fine, but please call before coming.")
+
+    with live_app.app_context():
+        case = db.session.query(Complaint).one().case
+        assert case.state is CaseState.CLOSED_ACCEPTED
+        assert "Fine, but please call before coming." in [event.body for event in cases.events_of(case)]

@@ -170,6 +170,28 @@ def test_a_refused_outcome_keeps_what_was_typed(client, auth, staff, drawn):
     assert client.post("/staff/callbacks/outcomes/999", data={}).status_code == 404
 
 
+def test_no_outcome_is_chosen_for_staff(client, auth, staff, drawn):
+    auth.login("supervisor")
+    callback = first_callback(drawn)
+    prefix = f"c{callback.id}-"
+    page = client.get(f"/staff/callbacks/{drawn.month}", headers=EN).get_data(as_text=True)
+    form = page.split(f'id="callback-{callback.id}"', 1)[1].split("</form>", 1)[0]
+    # A select shows, and sends, its first option when none is selected: that one must choose nothing.
+    options = re.findall(r'<option([^>]*)value="([^"]*)"', form.split(f'name="{prefix}status"', 1)[1])
+    assert options[0][1] == "" and not any("selected" in attrs for attrs, _ in options)
+    # Sent as the page offers it, with only the notes typed: refused at the field, notes kept, nothing recorded.
+    reply = client.post(f"/staff/callbacks/outcomes/{callback.id}", headers=EN, data={
+        prefix + "status": "", prefix + "needs": "A call on Sundays"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422 and "A call on Sundays" in html
+    field = html.split(f'id="callback-{callback.id}"', 1)[1].split(f'for="{prefix}service_rating"', 1)[0]
+    assert "has-error" in field and "Choose how the call went." in field
+    assert client.post(f"/staff/callbacks/outcomes/{callback.id}", headers=EN,
+                       data={prefix + "needs": "A call on Sundays"}).status_code == 422
+    db.session.refresh(callback)
+    assert callback.status is CallbackStatus.DUE and callback.called_at is None
+
+
 def test_a_customer_who_opted_out_since_the_draw_is_not_to_be_called(client, auth, staff, drawn):
     auth.login("supervisor")
     callback = first_callback(drawn)

@@ -1,6 +1,8 @@
 """The customer's complaint pages: intake with photos, errors that keep the input, the tracking
 page, accepting and contesting, and emails through the file sender."""
+import io
 import re
+from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
@@ -235,3 +237,76 @@ def test_the_forms_own_checks_speak_chinese_too(client):
 def test_a_day_still_to_come_is_refused(client):
     reply = file(client, occurred_on="2999-01-01")
     assert reply.status_code == 422 and "That day has not come yet." in reply.get_data(as_text=True)
+
+
+class FormsOfThePage(HTMLParser):
+    """Which form each text box, file input and submit button of a page sits in."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms, self._open = [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._open = {"boxes": set(), "buttons": set()}
+            self.forms.append(self._open)
+        elif self._open is not None and (tag == "textarea" or (tag == "input" and attrs.get("type") == "file")):
+            self._open["boxes"].add(attrs["name"])
+        elif self._open is not None and tag == "button":
+            self._open["buttons"].add(attrs.get("formaction") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open = None
+
+
+def answered(client):
+    key = key_of(file(client))
+    case = put_case_in(db.session.scalar(sa.select(Complaint)).case, CaseState.RESPONDED,
+                       decision="We replace the kettle.")
+    return key, case
+
+
+def test_the_box_under_accept_goes_with_accept(client):
+    key, case = answered(client)
+    page = client.get(f"/complaints/track/{key}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    parser = FormsOfThePage()
+    parser.feed(page)
+    # The box and the photos beside the two answers are sent by both buttons, not by one only.
+    answer = next(form for form in parser.forms if "message" in form["boxes"] and
+                  any(action.endswith("/accept") for action in form["buttons"]))
+    assert answer["boxes"] == {"message", "photos"} and len(answer["buttons"]) == 2
+    # Every other box on the page (withdrawing) sits in the form of a button of its own.
+    assert all(form["buttons"] for form in parser.forms if form["boxes"])
+
+
+def test_accepting_keeps_what_the_customer_wrote_and_sent(client):
+    key, case = answered(client)
+    reply = client.post(f"/complaints/track/{key}/accept", content_type="multipart/form-data",
+                        data={"version": case.version, "message": "Thanks, Tuesday suits me.",
+                              "photos": [(io.BytesIO(JPEG), "receipt.jpg")]})
+    assert reply.status_code == 303
+    db.session.expire_all()
+    assert case.state is CaseState.CLOSED_ACCEPTED
+    said = [e for e in cases.events_of(case, public_only=True) if e.body == "Thanks, Tuesday suits me."]
+    assert len(said) == 1 and said[0].actor_kind.value == "customer"
+    page = client.get(f"/complaints/track/{key}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Thanks, Tuesday suits me." in page and "receipt.jpg" in page
+
+
+def test_accepting_without_words_adds_no_message(client):
+    key, case = answered(client)
+    before = len(cases.events_of(case))
+    assert client.post(f"/complaints/track/{key}/accept", data={"version": case.version}).status_code == 303
+    db.session.expire_all()
+    assert case.state is CaseState.CLOSED_ACCEPTED and len(cases.events_of(case)) == before + 1
+
+
+def test_a_refused_acceptance_keeps_nothing_and_shows_the_text_again(client):
+    key, case = answered(client)
+    reply = client.post(f"/complaints/track/{key}/accept", headers={"Accept-Language": "en"},
+                        data={"version": case.version, "message": "x" * 5001})
+    assert reply.status_code == 422 and "x" * 5001 in reply.get_data(as_text=True)
+    db.session.expire_all()
+    assert case.state is CaseState.RESPONDED

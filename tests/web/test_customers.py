@@ -202,6 +202,22 @@ def test_merge_needs_a_choice(client, staff, auth, duplicates):
     assert reply.status_code == 422 and "typed" in reply.get_data(as_text=True)
 
 
+def test_merge_needs_an_explicit_survivor(client, staff, auth, duplicates):
+    first, second, candidate = duplicates
+    auth.login("supervisor")
+    page = client.get(f"/staff/customers/review/{candidate.id}").get_data(as_text=True)
+    assert 'name="survivor"' in page and "checked" not in page
+    # The page as it opens, sent with only a note: refused at the choice, the note kept, nobody merged.
+    reply = client.post(f"/staff/customers/review/{candidate.id}/merge", headers={"Accept-Language": "en"},
+                        data={"note": "same person"})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422 and "Choose the record to keep." in html and "same person" in html
+    assert db.session.scalar(sa.select(sa.func.count(CustomerMerge.id))) == 0
+    assert db.session.get(Customer, first.id).merged_into_id is None
+    assert db.session.get(Customer, second.id).merged_into_id is None
+    assert db.session.get(DuplicateCandidate, candidate.id).status is DuplicateStatus.OPEN
+
+
 def upload(client, text, **options):
     return client.post("/staff/customers/import", data={"file": (io.BytesIO(text.encode()), "customers.csv")},
                        content_type="multipart/form-data", **options)

@@ -8,7 +8,7 @@ from .handling_survey import handling_survey_url
 from .intake import (ComplaintInput, Filed, categories, check_intake, customer_by_phone, customer_of_invitation,
                      file_complaint)
 from .labels import CUSTOMER_STATUS, category_label, event_label, state_label
-from .operations import add_message, customer_writes, escalate_breaches, merge, reassign
+from .operations import add_message, customer_accepts, customer_writes, escalate_breaches, merge, reassign
 from .photos import Photo
 from .queue import QueueFilter, queue
 from .tracking import find_by_reference, find_by_tracking_key, public_photo_names, tracking_key, tracking_url
@@ -18,7 +18,7 @@ from .workflow import (CUSTOMER_ACTOR, EVENTS, FIRST_CONTACT_REMEDIES, SYSTEM_AC
 __all__ = [
     "CUSTOMER_ACTOR", "CUSTOMER_STATUS", "EVENTS", "FIRST_CONTACT_REMEDIES", "SYSTEM_ACTOR", "Actor", "ComplaintInput",
     "Event", "Filed", "Photo", "QueueFilter", "add_message", "allowed_events", "categories", "category_label", "check_intake",
-    "customer_by_phone", "customer_of_invitation", "customer_writes", "escalate_breaches", "event_label", "events_of",
+    "customer_accepts", "customer_by_phone", "customer_of_invitation", "customer_writes", "escalate_breaches", "event_label", "events_of",
     "file_complaint", "find_by_reference", "find_by_tracking_key", "first_contact", "handling_survey_url", "labels", "merge",
     "open_follow_up", "project", "public_photo_names", "queue", "reassign", "settlement_limit",
     "sla", "state_label", "tracking_key", "tracking_url", "transition",

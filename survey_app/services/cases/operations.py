@@ -76,6 +76,35 @@ def customer_writes(case: Case, body: str, *, expected_version: int, photos: lis
     return case
 
 
+def customer_accepts(case: Case, body: str, *, expected_version: int, photos: list | None = None,
+                     now: datetime | None = None) -> Case:
+    """The customer accepts the answer from the tracking page. What they wrote and sent with it is
+    theirs to keep: it becomes their message on the case, just before the acceptance, in the same
+    commit, so accepting never drops it.
+
+    :raise Conflict: when the case changed since ``expected_version`` or is not answered.
+    :raise InvalidInput: for a photo refused by :func:`photos.check_photos`.
+    """
+    now = now or now_utc()
+    check_version(case, expected_version)
+    body = (body or "").strip()
+    try:
+        if body:
+            # The photos go with the words, where the customer reads them back; without words, with the acceptance.
+            checked = check_photos(photos or [])
+            message = CaseEvent(case_id=case.id, kind=EventKind.CUSTOMER_MESSAGE, name=EventKind.CUSTOMER_MESSAGE.value,
+                                actor_kind=ActorKind.CUSTOMER, body=body, public=True, at=now, changes={})
+            db.session.add(message)
+            attach_photos(case, message, checked, now)
+            photos = []
+        transition(case, Event.ACCEPT, CUSTOMER_ACTOR, expected_version=expected_version, photos=photos, now=now)
+    except (Conflict, InvalidInput):
+        # The message goes in with the acceptance or not at all.
+        db.session.rollback()
+        raise
+    return case
+
+
 def reassign(case: Case, actor: Actor, *, team_id: int | None, assignee_id: int | None, expected_version: int,
              now: datetime | None = None) -> CaseEvent:
     """Give the case to another team or agent (supervisors and admins); commits."""
