@@ -8,7 +8,7 @@ PORT ?= 5000
 # Links in exports and emails point at the server `make run` starts.
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run setup venv translations db demo test test-fast bench bench-web bench-analysis bench-customers clean
+.PHONY: run setup venv translations key db demo test test-fast bench bench-web bench-analysis bench-customers clean
 
 # The job worker runs beside the web server and stops with it.
 run: setup demo
@@ -16,7 +16,7 @@ run: setup demo
 	$(VENV)/bin/huey_consumer survey_app.worker.huey --workers 2 --delay 0.1 --max-delay 1 --logfile instance/worker.log --quiet & \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-setup: venv translations db
+setup: venv translations key db
 
 venv: $(VENV)/.installed
 
@@ -29,7 +29,12 @@ $(VENV)/.installed: requirements.txt
 translations: venv
 	$(VENV)/bin/pybabel compile --use-fuzzy -f -d translations >/dev/null
 
-db: venv
+# The key that signs sessions and links, shared by the web server, the worker and the flask
+# commands: made once, kept across runs (links already sent stay valid), never overwritten.
+key: venv
+	@$(PY) -m survey_app.make_key instance/secret_key
+
+db: venv key
 	mkdir -p instance
 	$(FLASK) db upgrade
 

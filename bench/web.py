@@ -164,7 +164,7 @@ def _free_port() -> int:
 
 def _serve(database_url: str, workdir: Path) -> tuple[subprocess.Popen, int]:
     env = {**os.environ, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": "0",
-           "SECRET_KEY": "bench-secret",
+           "SECRET_KEY": secrets.token_hex(32),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)

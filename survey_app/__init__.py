@@ -24,14 +24,17 @@ from .i18n import business_time, current_language, remember_locale, select_local
 from .jobs import bp as jobs_bp
 from .models import StaffUser
 from .reports import bp as reports_bp
-from .services.platform import jobs
+from .services.platform import jobs, secret_key
 from .services.platform import settings as platform_settings
 from .surveys import bp as surveys_bp
 from .surveys.respondent import bp as respondent_bp
 
 
 def create_app(config: type | Mapping | None = None) -> Flask:
-    """Build the app: defaults, then environment, then ``config`` (a class or a mapping)."""
+    """Build the app: defaults, then environment, then ``config`` (a class or a mapping), then the key file.
+
+    :raise RuntimeError: outside development and tests, when SECRET_KEY is missing or weak.
+    """
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -43,6 +46,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    secret_key.load(app.config)
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -13,7 +13,10 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # Required outside development and tests; unset, it is read from SECRET_KEY_FILE
+    # (services/platform/secret_key.py).
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SECRET_KEY_FILE = os.environ.get("SECRET_KEY_FILE", str(ROOT / "instance" / "secret_key"))
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'survey.db'}"
     )

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from . import secret_key
+
 
 @dataclass(frozen=True)
 class MailSettings:
@@ -53,10 +55,13 @@ class Settings:
 
     @classmethod
     def from_config(cls, config) -> "Settings":
-        """:raise ValueError, KeyError: for a setting that is missing or not of its kind (the app does not start)."""
+        """:raise ValueError, KeyError: for a setting that is missing or not of its kind (the app does not start).
+        :raise RuntimeError: for a missing or weak SECRET_KEY outside development and tests.
+        """
         opens, closes = (time.fromisoformat(part.strip()) for part in config["BUSINESS_HOURS"].split("-"))
         return cls(
-            secret_key=config["SECRET_KEY"],
+            # Checked here because every process (web, worker, CLI) builds its settings once at start.
+            secret_key=secret_key.checked(config),
             public_base_url=config["PUBLIC_BASE_URL"].rstrip("/"),
             default_phone_region=config["DEFAULT_PHONE_REGION"],
             business_timezone=ZoneInfo(config["BUSINESS_TIMEZONE"]),
