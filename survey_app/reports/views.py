@@ -7,9 +7,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..auth.access import role_required
-from ..extensions import db
 from ..i18n import current_language
-from ..models import Job, Role
+from ..jobs.views import own_job_or_404
+from ..models import Role
 from ..services import reporting, surveys
 from ..services.errors import InvalidInput, NotFound
 from ..services.surveys import instrument_of
@@ -76,10 +76,14 @@ def start_bootstrap(slug: str):
 @bp.get("/<slug>/bootstrap/<job_id>")
 @role_required(Role.MANAGER)
 def bootstrap_result(slug: str, job_id: str):
-    """The bootstrap's progress while it runs, then the intervals."""
+    """The bootstrap's progress while it runs, then the intervals.
+
+    :raise 404: for another kind of job, one of another survey, or one another manager started
+        (admins see all), like every job's result page.
+    """
     survey = _survey(slug)
-    record = db.get_or_404(Job, job_id)
-    if record.kind != "bootstrap" or (record.result and record.result.get("survey") != slug):
+    record = own_job_or_404(job_id, "bootstrap")
+    if record.result and record.result.get("survey") != slug:
         abort(404)
     return render_template("reports/bootstrap.html", survey=survey, job=record,
                            result=(record.result or {}).get("bootstrap"),

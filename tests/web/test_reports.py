@@ -61,6 +61,21 @@ def test_bootstrap_runs_as_a_job_and_shows_intervals(client, auth, demo):
     assert index["ci_low"] < index["estimate"] < index["ci_high"]
 
 
+def test_a_bootstrap_result_opens_only_for_who_started_it_and_admins(client, auth, demo):
+    from tests.factories import make_user
+
+    make_user("other-manager", "manager")
+    auth.login("manager")
+    page = client.post("/staff/reports/demo/bootstrap", data={}).headers["Location"]
+    assert client.get(page).status_code == 200
+    auth.logout()
+    auth.login("other-manager")
+    assert client.get(page).status_code == 404
+    auth.logout()
+    auth.login("admin")
+    assert client.get(page).status_code == 200
+
+
 def test_index_csv_and_plotly_are_served(client, auth, demo):
     auth.login("manager")
     reply = client.get("/staff/reports/demo/index.csv")
