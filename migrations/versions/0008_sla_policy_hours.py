@@ -17,17 +17,18 @@ depends_on = None
 # The targets the columns held, by the name services/cases/sla.py gives them.
 COLUMNS = {"acknowledge": "acknowledge_hours", "first_response": "first_response_hours",
            "resolution": "resolution_hours"}
+# The table as both steps see it: its key, the new hours and the old columns.
+POLICY = sa.table("sla_policy", sa.column("id", sa.Integer), sa.column("hours", sa.JSON),
+                  *(sa.column(column, sa.Float) for column in COLUMNS.values()))
 
 
 def upgrade():
     with op.batch_alter_table("sla_policy") as batch:
         batch.add_column(sa.Column("hours", sa.JSON(), nullable=True))
-    policy = sa.table("sla_policy", sa.column("id", sa.Integer), sa.column("hours", sa.JSON),
-                      *(sa.column(column, sa.Float) for column in COLUMNS.values()))
     connection = op.get_bind()
-    for row in connection.execute(sa.select(policy)).mappings().all():
+    for row in connection.execute(sa.select(POLICY)).mappings().all():
         hours = {target: row[column] for target, column in COLUMNS.items()}
-        connection.execute(policy.update().where(policy.c.id == row["id"]).values(hours=hours))
+        connection.execute(POLICY.update().where(POLICY.c.id == row["id"]).values(hours=hours))
     with op.batch_alter_table("sla_policy") as batch:
         batch.alter_column("hours", existing_type=sa.JSON(), nullable=False)
         for column in COLUMNS.values():
@@ -38,13 +39,12 @@ def downgrade():
     with op.batch_alter_table("sla_policy") as batch:
         for column in COLUMNS.values():
             batch.add_column(sa.Column(column, sa.Float(), nullable=True))
-    policy = sa.table("sla_policy", sa.column("id", sa.Integer), sa.column("hours", sa.JSON),
-                      *(sa.column(column, sa.Float) for column in COLUMNS.values()))
     connection = op.get_bind()
+    # The targets' default hours when this step was written: a migration never reads the app's code.
     defaults = {"acknowledge": 4.0, "first_response": 16.0, "resolution": 40.0}
-    for row in connection.execute(sa.select(policy.c.id, policy.c.hours)).mappings().all():
+    for row in connection.execute(sa.select(POLICY.c.id, POLICY.c.hours)).mappings().all():
         values = {column: (row["hours"] or {}).get(target, defaults[target]) for target, column in COLUMNS.items()}
-        connection.execute(policy.update().where(policy.c.id == row["id"]).values(**values))
+        connection.execute(POLICY.update().where(POLICY.c.id == row["id"]).values(**values))
     with op.batch_alter_table("sla_policy") as batch:
         for column in COLUMNS.values():
             batch.alter_column(column, existing_type=sa.Float(), nullable=False)
