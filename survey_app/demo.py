@@ -10,8 +10,8 @@ from flask_babel import force_locale
 
 from .extensions import db
 from .models import (CallbackDraw, CaseEvent, CaseState, Channel, Complaint, ConsentSource, ContactChannel,
-                      ContactPurpose, Customer, DuplicateCandidate, DuplicateStatus, Response, ResponseSegment,
-                      ResponseStatus, Role, SlaPolicy, StaffUser, Survey, Team)
+                     ContactPurpose, Customer, DuplicateCandidate, DuplicateStatus, Response, ResponseSegment,
+                     ResponseStatus, Role, SlaPolicy, StaffUser, Survey, Team)
 from .models.base import now_utc
 from .services import surveys
 from .services.cases import CUSTOMER_ACTOR, Actor, ComplaintInput, file_complaint, merge, transition

@@ -95,7 +95,7 @@ def _intake(body: dict) -> cases.ComplaintInput:
     """:raise InvalidInput: for a field of the wrong type or value."""
     errors = {}
     text = {name: body.get(name) for name in ("category", "description", "location", "desired_outcome", "name",
-                                               "phone", "email", "language")}
+                                              "phone", "email", "language")}
     for name, value in text.items():
         if value is not None and not isinstance(value, str):
             errors[name] = _("Must be text.")

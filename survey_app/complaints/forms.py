@@ -67,7 +67,7 @@ class VersionedForm(FlaskForm):
 
 class MessageForm(VersionedForm):
     message = TextAreaField(_l("Your message"), validators=[DataRequired(message=_l("Please write something.")),
-                                                           Length(max=5000)])
+                                                            Length(max=5000)])
     photos = MultipleFileField(_l("Photos (up to 3, JPEG, PNG, WebP or HEIC, 5 MB each)"))
 
 

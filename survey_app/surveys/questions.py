@@ -40,4 +40,3 @@ def _form_class(instrument: Instrument, page_index: int, language: str) -> type[
         fields = {element.id: element.kind.field(element, language, _) for element in elements}
         _form_classes[key] = type(f"Page{page_index}Form", (PageForm,), fields)
     return _form_classes[key]
-

@@ -48,7 +48,7 @@ def anonymous_contact(slug: str):
     if form.validate_on_submit():
         try:
             surveys.leave_contact(response, name=form.name.data, phone=form.phone.data,
-                                             email=form.email.data)
+                                  email=form.email.data)
         except InvalidInput as error:
             show_field_errors(form, error)
         except Conflict:  # the same details, sent twice at once: the first one counts

@@ -115,7 +115,7 @@ def test_every_state_and_role_for_event(app, people, event):
                 continue
             try:
                 record = workflow.apply(case, event, actor_for(role, people), expected_version=case.version,
-                                     fields=fields, now=now_utc())
+                                        fields=fields, now=now_utc())
                 outcome = record.to_state is TARGET[event]
             except Conflict:
                 outcome = False

@@ -71,7 +71,7 @@ def test_a_person_s_own_limit_comes_before_the_default(app, agent):
     users.set_settlement_limit("agent", "default")
     with pytest.raises(InvalidInput):
         first_contact.settle_at_first_contact(call(phone="13900139000"), agent,
-                                      {**SETTLED, "remedy": "goodwill", "remedy_amount": "250"})
+                                              {**SETTLED, "remedy": "goodwill", "remedy_amount": "250"})
 
 
 def test_only_small_remedies_settle_at_first_contact(app, agent):
@@ -83,7 +83,7 @@ def test_only_small_remedies_settle_at_first_contact(app, agent):
 def test_every_correction_is_named_at_once(app, agent):
     with pytest.raises(InvalidInput) as refused:
         first_contact.settle_at_first_contact(call(phone="12", email="nobody", description=""), agent,
-                                      {"remedy": "goodwill", "remedy_amount": "lots"})
+                                              {"remedy": "goodwill", "remedy_amount": "lots"})
     assert set(refused.value.field_errors) == {"phone", "email", "description", "remedy_amount"}
     with pytest.raises(InvalidInput) as refused:
         first_contact.settle_at_first_contact(call(), agent, {"remedy": "apology"})

@@ -15,8 +15,8 @@ def test_pages_accumulate_and_final_page_submits(app):
     key = surveys.new_form_key()
     responses.store_page(survey, form_key=key, existing=surveys.find_response(survey, form_key=key), values={"exp1": 7}, next_page=1, language="zh")
     response = responses.store_page(survey, form_key=key, existing=surveys.find_response(survey, form_key=key), values={"qual1": None}, next_page=2, language="zh",
-                                     final=True, segments={"store": "north"},
-                                     now=datetime(2026, 7, 1, tzinfo=timezone.utc))
+                                    final=True, segments={"store": "north"},
+                                    now=datetime(2026, 7, 1, tzinfo=timezone.utc))
     db.session.refresh(response)
     assert response.answers == {"exp1": 7, "qual1": None}
     assert response.status is ResponseStatus.SUBMITTED

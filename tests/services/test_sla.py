@@ -67,7 +67,7 @@ def agent(app):
 def clock_of(case, target, now):
     events = cases.events_of(case)
     by_target = {c.target.name: c for c in sla.clocks(case, events, sla.allowance_for(case), sla.calendar_from_config(),
-                                                       now)}
+                                                      now)}
     return by_target[target]
 
 

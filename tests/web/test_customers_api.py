@@ -51,7 +51,7 @@ def test_bad_fields_are_all_named(client, token):
                           "purchase_count": -3, "segments": ["north"], "name": 7}, token)
     assert reply.status_code == 422
     assert set(reply.get_json()["fields"]) == {"phone", "email", "annual_spend", "first_purchase_on",
-                                                "purchase_count", "segments", "name"}
+                                               "purchase_count", "segments", "name"}
     assert post(client, {"name": "Nobody"}, token).status_code == 422
     long = post(client, {"name": "x" * 201, "reference": "R" * 65, "email": "a" * 250 + "@example.com"}, token)
     assert long.status_code == 422 and set(long.get_json()["fields"]) == {"name", "reference", "email"}

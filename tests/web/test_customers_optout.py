@@ -192,7 +192,7 @@ def callback_draw(client, survey, customer) -> bool:
     assert started.status_code == 303, started.get_data(as_text=True)
     draw = db.session.scalar(sa.select(CallbackDraw).where(CallbackDraw.month == label))
     listed = db.session.scalar(sa.select(Callback.id).where(Callback.draw_id == draw.id,
-                                                           Callback.customer_id == customer.id)) is not None
+                                                            Callback.customer_id == customer.id)) is not None
     # Not drawn is not dropped: the draw reports the customer with the reason.
     assert listed or [entry["customer_id"] for entry in draw.skipped] == [customer.id]
     return listed

@@ -114,7 +114,7 @@ def test_publish_refuses_segment_fields_named_like_page_parameters(client, staff
     ("  ", "2026-05-01", "Give the wave a name."),
 ])
 def test_add_wave_shows_the_error_next_to_the_field_and_keeps_the_input(client, staff, auth, name, opens_on,
-                                                                           message):
+                                                                        message):
     survey = make_survey("shop")
     auth.login()
     reply = client.post("/staff/surveys/shop/waves", data={"name": name, "opens_on": opens_on},

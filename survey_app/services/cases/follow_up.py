@@ -12,6 +12,7 @@ from ..surveys.signals import respondent_identified, response_submitted
 from .intake import ComplaintInput, file_complaint
 from ..platform.settings import settings
 
+
 def follow_up_score(response: Response) -> tuple[bool, str]:
     """Whether a submitted response is low enough to open a follow-up case, and why."""
     instrument = instrument_of(response.survey.instrument_version)

@@ -197,5 +197,3 @@ def customer_by_phone(raw: str, region: str) -> Customer | None:
     keys = ContactKeys.parse(phone=raw, region=region)
     customer = find_by_keys(keys)
     return active_customer(customer) if customer else None
-
-

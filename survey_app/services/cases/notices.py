@@ -9,6 +9,7 @@ from .handling_survey import handling_survey_url
 from .labels import CUSTOMER_STATUS
 from .tracking import tracking_url
 
+
 def confirm_receipt(complaint: Complaint) -> None:
     """Tell the complainant their reference."""
     send(complaint, lambda: (_("Your complaint %(ref)s", ref=complaint.reference),
@@ -47,7 +48,7 @@ def send(complaint: Complaint, message) -> None:
     with force_locale(complaint.language):
         subject, text = message()
         body = "\n\n".join([text, _("Follow your complaint here: %(url)s", url=tracking_url(complaint)),
-                             _("No more surveys or calls from us? One click: %(url)s", url=optout)])
+                            _("No more surveys or calls from us? One click: %(url)s", url=optout)])
     # Mail programs offer their own unsubscribe button from these headers (RFC 8058).
     channels.send(ContactChannel.EMAIL, complaint.contact_email, subject, body,
                   {"List-Unsubscribe": f"<{optout}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})

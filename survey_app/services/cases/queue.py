@@ -10,6 +10,7 @@ from ...models.base import now_utc
 from . import sla
 from .workflow import NOT_CLOSED
 
+
 @dataclass(frozen=True)
 class QueueFilter:
     state: CaseState | None = None

@@ -12,6 +12,7 @@ from ...models import Complaint
 from ..errors import NotFound
 from ..platform.settings import settings
 
+
 def new_tracking() -> tuple[str, str, str]:
     """A new complaint's tracking nonce, the key its link carries and the hash kept to find it."""
     nonce = secrets.token_hex(16)

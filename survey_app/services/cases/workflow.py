@@ -253,7 +253,7 @@ EVENTS = tuple(dict.fromkeys(t.event for t in TRANSITIONS))
 def allowed_events(case: Case, actor: Actor) -> list[Event]:
     """The events this actor could make now, role and state permitting (fields and guards are checked on apply)."""
     return [e for e in EVENTS if any(t.event is e and case.state in t.sources and actor.role in t.roles
-                                    for t in TRANSITIONS)]
+                                     for t in TRANSITIONS)]
 
 
 def receive(case: Case, actor: Actor, *, channel: Channel, now: datetime) -> CaseEvent:
@@ -424,4 +424,3 @@ def _json(value):
     if isinstance(value, Decimal):
         return str(value)
     return value.value if isinstance(value, (Severity, Remedy)) else value
-

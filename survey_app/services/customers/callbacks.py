@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import (Callback, CallbackDraw, CallbackStatus, Case, CaseEvent, Complaint, ContactChannel,
-                      ContactPurpose, Customer, Role, StaffUser)
+                       ContactPurpose, Customer, Role, StaffUser)
 from ...models.base import now_utc
 from . import consent
 from .channels import reaches

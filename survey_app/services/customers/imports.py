@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from ...extensions import db
 from ...models import Customer
 from .matching import (ContactKeys, CustomerLookup, CustomerValues, PreloadedLookup, check_name, match_customer,
-                        queue_duplicates)
+                       queue_duplicates)
 from ..errors import InvalidInput
 from ..platform.jobs import Progress, job, run_job
 

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from ...extensions import db
 from ...models import (Customer, CustomerArrival, CustomerEvent, CustomerEventKind, DuplicateCandidate, DuplicateReason,
-                      StaffUser)
+                       StaffUser)
 from ...models.base import now_utc
 from ..errors import Conflict, InvalidInput
 from ..platform.limits import limited, max_length

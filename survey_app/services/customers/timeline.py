@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...models import (Callback, Case, CaseEvent, Complaint, ConsentRecord, Contact, Customer, CustomerEvent,
-                      CustomerEventKind, CustomerMerge, DuplicateCandidate, DuplicateStatus, Invitation, Response, Role,
-                      StaffUser, Team)
+                       CustomerEventKind, CustomerMerge, DuplicateCandidate, DuplicateStatus, Invitation, Response,
+                       Role, StaffUser, Team)
 from .matching import active_customer, name_key, normalise_email, normalise_phone
 from ..errors import InvalidInput
 from ..platform.labels import EnumTable

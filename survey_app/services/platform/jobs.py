@@ -72,6 +72,7 @@ def _update(job_id: str, **values) -> None:
     with db.engine.begin() as connection:
         connection.execute(sa.update(Job).where(Job.id == job_id).values(**values))
 
+
 def init_app(app: Flask) -> None:
     """Point the queue at HUEY_URL (sqlite:///path or redis://...), or run jobs at once when HUEY_IMMEDIATE."""
     url = app.config["HUEY_URL"]

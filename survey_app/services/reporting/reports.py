@@ -63,7 +63,7 @@ def build_report(survey: Survey, flt: ResponseFilter) -> SurveyReport:
         fit, notes = _fit(instrument, dataset.items)
     elif instrument.paths:
         notes.append(_l("At least %(n)d responses are needed for the model; this selection has %(m)d.",
-                       n=MIN_RESPONSES, m=dataset.items.shape[0]))
+                        n=MIN_RESPONSES, m=dataset.items.shape[0]))
     return SurveyReport(len(dataset.response_ids), fit, _nps(instrument, dataset), _csat(instrument, dataset), notes)
 
 

@@ -79,7 +79,7 @@ def spec_errors(spec: SurveySpec) -> dict[str, str]:
     reserved = [name for name in spec.segment_fields if is_reserved_segment_name(name)]
     if reserved:
         errors["segments"] = _("The field name %(name)s is used by the survey page itself (lang, page, form_key, next, back, "
-                                 "csrf_token and names starting with seg_); choose another.", name=reserved[0])
+                               "csrf_token and names starting with seg_); choose another.", name=reserved[0])
     return errors
 
 
