@@ -1,7 +1,16 @@
 """Staff case pages: the queue, entering a complaint, the case page and each workflow step."""
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -9,15 +18,23 @@ from flask_wtf import FlaskForm
 from ..auth.access import role_required
 from ..extensions import db
 from ..form_errors import show_field_errors
-from ..models import Attachment, Case, CaseState, Channel, Role, Severity, StaffUser, Team
+from ..models import (
+    Attachment,
+    Case,
+    CaseState,
+    Channel,
+    Role,
+    Severity,
+    StaffUser,
+    Team,
+)
 from ..models.base import now_utc
 from ..services import cases
-from ..services.cases import first_contact, sla
+from ..services.cases import first_contact, labels, sla
 from ..services.errors import Conflict, InvalidInput, NotFound
-from ..services.cases import labels
+from ..services.platform.settings import settings
 from .forms import NoteForm, StaffComplaintForm, TransitionForm
 from .views import intake_from, known, prefill_contact, uploaded_photos
-from ..services.platform.settings import settings
 
 bp = Blueprint("cases", __name__)
 # The queue's first-contact resolution rate covers the complaints of this many recent days.
@@ -115,7 +132,8 @@ def transition(reference: str):
     event = known(cases.Event, form.event.data)
     if not form.validate_on_submit() or event not in cases.EVENTS or not form.version.data.isdigit():
         return _case_page(case, form=form, open_event=form.event.data), 422
-    fields = {name: form[name].data for name in event.row.fields if name in form}
+    # A field sent blank is emptied on purpose and clears what the case held; one not sent keeps it.
+    fields = {name: form[name].data for name in event.row.fields if name in form and form[name].raw_data}
     try:
         cases.transition(case, event, cases.Actor.staff(current_user), expected_version=int(form.version.data),
                          fields=fields)

@@ -29,6 +29,9 @@ class EventRow:
     text: str | None = None
     # The other fields it needs, given with it or already on the case.
     needs: tuple[str, ...] = ()
+    # It gives the customer the case's decision, so its body is that decision whether it was typed
+    # with the step or before it (an approval sends the decision proposed in the request).
+    sends_decision: bool = False
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -62,9 +65,10 @@ class Event(enum.StrEnum):
     WAIT_INTERNAL = "wait_internal", EventRow(_l("Wait for a colleague"), text="message")
     RESUME = "resume", EventRow(_l("Resume"))
     REQUEST_APPROVAL = "request_approval", EventRow(_l("Ask for approval"), text="decision", needs=CLOSURE_FIELDS)
-    APPROVE = "approve", EventRow(_l("Approve"), public=True)
+    APPROVE = "approve", EventRow(_l("Approve"), public=True, sends_decision=True)
     DECLINE = "decline", EventRow(_l("Decline"), text="message")
-    RESPOND = "respond", EventRow(_l("Send the response"), public=True, text="decision", needs=CLOSURE_FIELDS)
+    RESPOND = "respond", EventRow(_l("Send the response"), public=True, text="decision", needs=CLOSURE_FIELDS,
+                                  sends_decision=True)
     ACCEPT = "accept", EventRow(_l("Accepted"), public=True)
     CONTEST = "contest", EventRow(_l("Contested"), public=True, text="message")
     ESCALATE = "escalate", EventRow(_l("Escalate"), text="reason")
@@ -75,6 +79,6 @@ class Event(enum.StrEnum):
     REOPEN = "reopen", EventRow(_l("Reopen"), public=True, text="message")
     MERGE = "merge", EventRow(_l("Merge"), needs=("merged_into",))
     SETTLE = "settle", EventRow(_l("Settled at first contact"), public=True, entry_only=True, text="decision",
-                                needs=CLOSURE_FIELDS)
+                                needs=CLOSURE_FIELDS, sends_decision=True)
     REASSIGN = "reassign", EventRow(_l("Reassigned"))
     MERGED_IN = "merged_in", EventRow(_l("Another case merged into this one"))

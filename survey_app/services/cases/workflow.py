@@ -14,16 +14,28 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
-from ...models import (ActorKind, Attachment, Case, CaseEvent, CaseState, Channel, EventKind, Remedy, Role, Severity,
-                       StaffUser, StateCategory)
+from ...models import (
+    ActorKind,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseState,
+    Channel,
+    EventKind,
+    Remedy,
+    Role,
+    Severity,
+    StaffUser,
+    StateCategory,
+)
 from ...models.base import now_utc
 from ..errors import Conflict, InvalidInput
+from ..platform.settings import settings
 from .events import Event
 from .handling_survey import invite_to_handling_survey
 from .labels import event_label, state_label
 from .notices import tell_customer
 from .photos import check_photos
-from ..platform.settings import settings
 
 S = CaseState
 E = Event
@@ -97,20 +109,49 @@ def amount_given_for_money(case, actor, values, now):
     return None
 
 
+def approved_amount(case: Case) -> Decimal | None:
+    """The amount of the latest approval given on the case: a decision within it was approved already."""
+    changes = _latest(case, E.APPROVE, CaseEvent.changes) or {}
+    return Decimal(changes["remedy_amount"]) if changes.get("remedy_amount") is not None else None
+
+
+def _approved_up_to(case: Case) -> Decimal:
+    return max(_approval_limit(), approved_amount(case) or 0)
+
+
+@Guard
+def something_to_approve(case, actor, values, now):
+    """Only an amount is approved: without one the refusal is of the step, not of an empty field."""
+    if values.get("remedy_amount") is None:
+        return _("Only a remedy with an amount over %(limit)s needs approval: send the response directly.",
+                 limit=_approval_limit())
+    return None
+
+
 @field_guard("remedy_amount")
 def needs_approval(case, actor, values, now):
-    if (values.get("remedy_amount") or 0) <= _approval_limit():
-        return _("This remedy is within the limit: send the response directly.")
-    return None
+    amount, approved = values.get("remedy_amount"), approved_amount(case)
+    if amount is None or amount > _approved_up_to(case):
+        return None
+    if approved is not None and amount > _approval_limit():
+        return _("A supervisor already approved %(amount)s on this case: send the response directly.",
+                 amount=approved)
+    return _("This remedy is within the limit: send the response directly.")
 
 
 @field_guard("remedy_amount")
 def within_approval_limit(case, actor, values, now):
-    """Four eyes on large remedies: over the limit, whoever proposes one has another approve it."""
-    if (values.get("remedy_amount") or 0) > _approval_limit():
-        return _("A remedy over %(limit)s needs the approval of a supervisor other than you: use “%(step)s”.",
-                 limit=_approval_limit(), step=event_label(E.REQUEST_APPROVAL))
-    return None
+    """Four eyes on large remedies: over the limit, whoever proposes one has another approve it, unless
+    a supervisor approved as much on this case already."""
+    amount = values.get("remedy_amount")
+    if amount is None or amount <= _approved_up_to(case):
+        return None
+    approved = approved_amount(case)
+    if approved is not None and approved > _approval_limit():
+        return _("A supervisor approved %(amount)s on this case; more needs the approval of a supervisor other "
+                 "than you: use “%(step)s”.", amount=approved, step=event_label(E.REQUEST_APPROVAL))
+    return _("A remedy over %(limit)s needs the approval of a supervisor other than you: use “%(step)s”.",
+             limit=_approval_limit(), step=event_label(E.REQUEST_APPROVAL))
 
 
 def _latest(case: Case, event: Event, column):
@@ -224,7 +265,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(E.WAIT_INTERNAL, frozenset({S.INVESTIGATING}), S.WAITING_INTERNAL, STAFF),
     Transition(E.RESUME, frozenset({S.WAITING_INTERNAL}), S.INVESTIGATING, STAFF),
     Transition(E.REQUEST_APPROVAL, frozenset({S.INVESTIGATING, S.ESCALATED}), S.PENDING_APPROVAL, STAFF,
-               (amount_given_for_money, needs_approval)),
+               (something_to_approve, amount_given_for_money, needs_approval)),
     Transition(E.APPROVE, frozenset({S.PENDING_APPROVAL}), S.RESPONDED, SUPERVISORS, (not_own_request,)),
     Transition(E.DECLINE, frozenset({S.PENDING_APPROVAL}), S.INVESTIGATING, SUPERVISORS),
     Transition(E.RESPOND, frozenset({S.INVESTIGATING, S.ESCALATED}), S.RESPONDED, STAFF,
@@ -314,9 +355,17 @@ def _record_transition(case: Case, rule: Transition, actor: Actor, values: dict,
     from_state = case.state
     changes = {}
     for name in (*CASE_FIELDS, "decision", "recourse", "reason"):
-        if name in values:
+        # An emptied field clears what the case held; emptying one that held nothing changes nothing.
+        if name in values and (values[name] is not None or getattr(case, name) is not None):
             changes[name] = _json(values[name])
             setattr(case, name, values[name])
+    row = rule.event.row
+    if row.sends_decision:
+        # The log keeps the remedy the customer is given with the step that gives it, also when it was
+        # typed before (what an approval approves: a decision within that amount needs no approval again).
+        for name in ("remedy", "remedy_amount"):
+            if name not in changes and getattr(case, name) is not None:
+                changes[name] = _json(getattr(case, name))
     if "merged_into" in values:
         case.merged_into_id = changes["merged_into"] = values["merged_into"]
     case.state = rule.target
@@ -325,10 +374,12 @@ def _record_transition(case: Case, rule: Transition, actor: Actor, values: dict,
         case.closed_at = now
     elif from_state.category is StateCategory.CLOSED:
         case.closed_at = None
-    row = rule.event.row
+    # Whichever step sends the decision, the customer reads the same text: in the email and in their messages,
+    # where it stays after they contest it.
+    body = case.decision if row.sends_decision else values.get(row.text)
     record = CaseEvent(case_id=case.id, kind=EventKind.TRANSITION, name=rule.event.value, actor_kind=actor.kind,
                        actor_id=actor.user.id if actor.user else None, from_state=from_state, to_state=rule.target,
-                       changes=changes, body=values.get(row.text), public=row.public, at=now)
+                       changes=changes, body=body, public=row.public, at=now)
     db.session.add(record)
     if rule.target in (S.CLOSED_ACCEPTED, S.CLOSED_UNRESOLVED):
         invite_to_handling_survey(case, now)
@@ -386,13 +437,15 @@ def project(events: list[CaseEvent]) -> dict:
 
 
 def clean_fields(fields: dict) -> dict:
-    """Typed values from form or API input; blank text is dropped.
+    """Typed values from form or API input. A field given blank is None: emptying a field the case
+    page filled in clears it, rather than leaving the old value to stand behind an empty box.
 
     :raise InvalidInput: for a severity, remedy or amount that is not one.
     """
     values, errors = {}, {}
     for name, raw in fields.items():
         if raw is None or (isinstance(raw, str) and not raw.strip()):
+            values[name] = None
             continue
         value = raw.strip() if isinstance(raw, str) else raw
         try:
@@ -406,9 +459,8 @@ def clean_fields(fields: dict) -> dict:
                 if not typed.is_finite() or typed.as_tuple().exponent < -2 or not 0 <= typed < Decimal("1e10"):
                     raise ValueError
                 value = typed.quantize(Decimal("0.01"))
-            elif name == "category" and value not in settings().complaint_categories:
-                raise ValueError
-            elif name == "resolution_code" and value not in settings().resolution_codes:
+            elif ((name == "category" and value not in settings().complaint_categories)
+                  or (name == "resolution_code" and value not in settings().resolution_codes)):
                 raise ValueError
         except (ValueError, InvalidOperation):
             errors[name] = (_("Enter an amount of money, e.g. 120.00.") if name == "remedy_amount"
