@@ -2,14 +2,27 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import EmailField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..form_limits import within
 from ..models import Severity
 from ..services.cases import ComplaintInput, categories
-from ..services.cases.labels import CHANNEL_LABELS, ENTRY_CHANNELS, REMEDY_LABELS, SEVERITY_LABELS, resolution_label
+from ..services.cases.labels import (
+    CHANNEL_LABELS,
+    ENTRY_CHANNELS,
+    REMEDY_LABELS,
+    SEVERITY_LABELS,
+    resolution_label,
+)
 
 
 class ComplaintForm(FlaskForm):
@@ -34,8 +47,22 @@ class ComplaintForm(FlaskForm):
 
 
 class StaffComplaintForm(ComplaintForm):
-    """A complaint received by phone, letter or in person, entered by staff."""
+    """A complaint received by phone, letter or in person, entered by staff: the customer's fields,
+    in the words of the staff member taking it down (the customer's form speaks to the customer)."""
 
+    category = SelectField(_l("Category"), validators=[DataRequired(message=_l("Choose one."))])
+    description = TextAreaField(_l("What happened, as the customer tells it"), validators=[
+        DataRequired(message=_l("Write down what the customer says happened.")), within(ComplaintInput, "description")])
+    occurred_on = DateField(_l("When it happened"), validators=[Optional()])
+    location = StringField(_l("Where it happened (store, website, phone line)"),
+                           validators=[Optional(), within(ComplaintInput, "location")])
+    desired_outcome = TextAreaField(_l("What the customer wants done"),
+                                    validators=[Optional(), within(ComplaintInput, "desired_outcome")])
+    name = StringField(_l("Caller's name"), validators=[Optional(), within(ComplaintInput, "name")])
+    email = EmailField(_l("Email"), validators=[Optional(), within(ComplaintInput, "email")],
+                       description=_l("The customer gets the reference and the tracking link at this address."))
+    consent_to_contact = BooleanField(_l("The customer agrees to be contacted about this complaint by phone or "
+                                         "email."))
     channel = SelectField(_l("Received by"), choices=[(channel.value, CHANNEL_LABELS[channel].entry_label)
                                                       for channel in ENTRY_CHANNELS])
     severity = SelectField(_l("Severity"), choices=SEVERITY_LABELS.choices(), default=Severity.NORMAL.value)

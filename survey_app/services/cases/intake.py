@@ -7,20 +7,38 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...models import (Attachment, Case, Channel, Complaint, ConsentRecord, ConsentSource, ContactPurpose, Customer,
-                       Response, Severity, StaffUser)
+from ...models import (
+    Attachment,
+    Case,
+    Channel,
+    Complaint,
+    ConsentRecord,
+    ConsentSource,
+    ContactPurpose,
+    Customer,
+    Response,
+    Severity,
+    StaffUser,
+)
 from ...models.base import now_utc
 from ..customers.channels import COMPLAINT_CONSENT_CHANNELS
 from ..customers.consent import ConsentNote
-from ..customers.matching import (ContactKeys, CustomerDetails, active_customer, check_name, find_by_keys, note_arrival,
-                                  resolve_customer)
+from ..customers.matching import (
+    ContactKeys,
+    CustomerDetails,
+    active_customer,
+    check_name,
+    find_by_keys,
+    note_arrival,
+    resolve_customer,
+)
 from ..errors import InvalidInput
 from ..platform.limits import limited, max_length
+from ..platform.settings import settings
 from ..surveys.invitations import find_invitation
 from . import assignment, notices, tracking, workflow
-from .labels import category_label
+from .labels import ENTRY_CHANNELS, category_label
 from .photos import Photo, photo_problems
-from ..platform.settings import settings
 
 
 def categories() -> list[tuple[str, str]]:
@@ -142,10 +160,14 @@ def check_intake(data: ComplaintInput) -> tuple[list[tuple[Photo, str]], Contact
                        ("description", data.description)):
         if text and len(text) > (limit := max_length(ComplaintInput, name)):
             errors[name] = _("Please keep it under %(n)d characters.", n=limit)
+    # A complaint on a staff entry channel is taken down by staff: what is missing is asked of them, not of the customer.
+    taken_down = data.channel in ENTRY_CHANNELS
     if not data.description or not data.description.strip():
-        errors["description"] = _("Tell us what happened.")
+        errors["description"] = (_("Write down what the customer says happened.") if taken_down
+                                 else _("Tell us what happened."))
     if not (_blank(data.phone) or _blank(data.email)):
-        errors["phone"] = _("Give a phone number or an email address, so we can answer you.")
+        errors["phone"] = (_("Take down a phone number or an email address, so we can answer the customer.")
+                           if taken_down else _("Give a phone number or an email address, so we can answer you."))
     photos, photo_errors = photo_problems(data.photos)
     errors.update(photo_errors)
     if errors:
