@@ -35,8 +35,14 @@ def remember_locale(response):
     return response
 
 
-def url_in_language(code: str) -> str:
-    """This page's address in another language, keeping its other query arguments (e.g. ?store=)."""
+def url_in_language(code: str, path: str | None = None) -> str:
+    """This page's address in another language, keeping its other query arguments (e.g. ?store=).
+
+    A page shown in answer to a POST passes ``path``, the page to read instead: a link cannot
+    repeat the POST, and its address may take no GET.
+    """
+    if path:
+        return path + "?" + urlencode([("lang", code)])
     args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
     return request.path + "?" + urlencode([*args, ("lang", code)])
 

@@ -11,6 +11,7 @@ from ...extensions import db
 from ...models import InstrumentVersion, Response, ResponseStatus, Survey, SurveyStatus, Wave
 from ..errors import Conflict, InvalidInput, NotFound
 from ..platform.labels import EnumTable
+from .instruments import instrument_of
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -81,6 +82,20 @@ def spec_errors(spec: SurveySpec) -> dict[str, str]:
         errors["segments"] = _("The field name %(name)s is used by the survey page itself (lang, page, form_key, next, back, "
                                "csrf_token and names starting with seg_); choose another.", name=reserved[0])
     return errors
+
+
+def respondent_title(survey: Survey, language: str) -> str:
+    """The title respondents read: the one the manager published.
+
+    A survey published without a title, or under the instrument's own title (the handling survey
+    takes its English one), shows the instrument's title in the respondent's language instead, so a
+    Chinese page does not carry an English heading.
+    """
+    instrument_title = instrument_of(survey.instrument_version).title
+    given = survey.title.strip()
+    if not given or given in instrument_title.values():
+        return instrument_title.get(language)
+    return given
 
 
 def is_reserved_segment_name(name: str) -> bool:
