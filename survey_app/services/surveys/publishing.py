@@ -8,9 +8,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import InstrumentVersion, Response, ResponseStatus, Survey, SurveyStatus, Wave
+from ...models import (
+    InstrumentVersion,
+    Response,
+    ResponseStatus,
+    Survey,
+    SurveyStatus,
+    Wave,
+)
+from ...models.base import now_utc
 from ..errors import Conflict, InvalidInput, NotFound
 from ..platform.labels import EnumTable
+from ..platform.settings import settings
 from .instruments import instrument_of
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -56,7 +65,9 @@ def publish_survey(spec: SurveySpec) -> Survey:
         anonymous_link=spec.anonymous_link,
         status=SurveyStatus.OPEN,
     )
-    waves = spec.waves or [(_("Wave 1"), (spec.opens_at or datetime.now()).date())]
+    # The first wave starts on the firm's calendar day, which is not the UTC one for part of every day.
+    first_day = (spec.opens_at or now_utc()).astimezone(settings().business_timezone).date()
+    waves = spec.waves or [(_("Wave 1"), first_day)]
     survey.waves = [Wave(name=name, opens_on=opens_on) for name, opens_on in waves]
     db.session.add(survey)
     db.session.commit()
