@@ -29,7 +29,8 @@ DEFAULT_RESAMPLES = 5000
 def load_model(path: str) -> ModelSpec:
     """An instrument (``.yaml``/``.yml``) or a lavaan-style model text file."""
     if Path(path).suffix.lower() in (".yaml", ".yml"):
-        from instruments import load_instrument  # only needed for instruments; kept optional
+        # Only a model given as an instrument needs the instruments package; a model text does not.
+        from instruments import load_instrument
         return from_instrument(load_instrument(path))
     return parse_model(Path(path).read_text(encoding="utf-8"))
 
@@ -85,6 +86,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The responses export of the app writes "don't know" as this code and an unanswered question as
+# an empty cell; both are missing answers here. Its first column is the response number, and an
+# export with the question texts has them in a row under the header, which has words, not a
+# number, in that column.
+NOT_ANSWERED_CODES = ("dk",)
+EXPORT_ID_COLUMN = "response_id"
+
+
+def read_rows(path: str) -> pd.DataFrame:
+    """A CSV of one row per respondent, plain or as the app exports responses."""
+    data = pd.read_csv(path, encoding="utf-8-sig", na_values=list(NOT_ANSWERED_CODES))
+    if EXPORT_ID_COLUMN in data.columns:
+        data = data[pd.to_numeric(data[EXPORT_ID_COLUMN], errors="coerce").notna()].copy()
+    for column in data.columns[data.dtypes == object]:
+        try:
+            data[column] = pd.to_numeric(data[column])
+        except (TypeError, ValueError):
+            continue  # a text column (a wave, a store, a comment): only the items must be numbers
+    return data
+
+
 def _scale(args) -> tuple[float, float] | None:
     if (args.scale_min is None) != (args.scale_max is None):
         raise ValueError("give both --scale-min and --scale-max")
@@ -112,7 +134,7 @@ def run_fit(args) -> int:
     else:
         if args.group:
             raise ValueError("--group selects a group of a --moments file")
-        data = pd.read_csv(args.data)
+        data = read_rows(args.data)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = fit_model(data, model, scheme=args.scheme, scaled=not args.no_scale,
@@ -139,7 +161,7 @@ def run_fit(args) -> int:
 
 def run_moments(args) -> int:
     model = load_model(args.model)
-    data = pd.read_csv(args.data)
+    data = read_rows(args.data)
     items = list(model.items)
     total = Moments.from_rows(data, items)
     groups = {}

@@ -1,5 +1,6 @@
 """Choosing the language of a page (an explicit switch, then the cookie, then Accept-Language),
-and showing times in the firm's time zone."""
+and showing and reading times in the firm's time zone."""
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask import current_app, has_request_context, request
@@ -35,8 +36,14 @@ def remember_locale(response):
     return response
 
 
-def url_in_language(code: str) -> str:
-    """This page's address in another language, keeping its other query arguments (e.g. ?store=)."""
+def url_in_language(code: str, path: str | None = None) -> str:
+    """This page's address in another language, keeping its other query arguments (e.g. ?store=).
+
+    A page shown in answer to a POST passes ``path``, the page to read instead: a link cannot
+    repeat the POST, and its address may take no GET.
+    """
+    if path:
+        return path + "?" + urlencode([("lang", code)])
     args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
     return request.path + "?" + urlencode([*args, ("lang", code)])
 
@@ -52,4 +59,13 @@ def business_time(moment) -> str:
     """A UTC moment in the firm's time zone (BUSINESS_TIMEZONE), as staff and customers read times."""
     if moment is None:
         return ""
+    if moment.tzinfo is None:  # the app keeps UTC; a zoneless value would otherwise read as the server's clock
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(settings().business_timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def from_business_time(wall_clock: datetime | None) -> datetime | None:
+    """A time staff typed as the firm's clock shows it (BUSINESS_TIMEZONE), as the UTC moment it names."""
+    if wall_clock is None:
+        return None
+    return wall_clock.replace(tzinfo=settings().business_timezone).astimezone(UTC)

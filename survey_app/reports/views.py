@@ -1,7 +1,16 @@
 """Manager reports: the satisfaction index and the drivers of loyalty for a survey."""
 from importlib.resources import files
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,8 +21,8 @@ from ..jobs.views import own_job_or_404
 from ..models import Role
 from ..services import reporting, surveys
 from ..services.errors import InvalidInput, NotFound
-from ..services.surveys import instrument_of
 from ..services.platform.jobs import start_job
+from ..services.surveys import instrument_of
 
 bp = Blueprint("reports", __name__)
 BOOTSTRAP_RESAMPLES = 2000
@@ -55,7 +64,9 @@ def index_csv(slug: str):
         abort(400)
     if report.fit is None:
         abort(404)
-    return Response(reporting.index_csv(report.fit).encode("utf-8-sig"), mimetype="text/csv; charset=utf-8",
+    names = _construct_labels(instrument_of(survey.instrument_version))
+    body = reporting.index_csv(report.fit, names, current_language()).encode("utf-8-sig")
+    return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{slug}-index.csv"'})
 
 

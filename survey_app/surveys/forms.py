@@ -3,7 +3,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import EmailField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -21,8 +29,9 @@ class PublishSurveyForm(FlaskForm):
         _l("Languages"), choices=[("zh", "中文"), ("en", "English")], default=["zh", "en"],
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
-    opens_at = DateTimeLocalField(_l("Opens (UTC)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
-    closes_at = DateTimeLocalField(_l("Closes (UTC)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    # Typed as the firm's wall-clock time; the labels name the zone (see __init__).
+    opens_at = DateTimeLocalField(validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(validators=[Optional()], format="%Y-%m-%dT%H:%M")
     waves = TextAreaField(
         _l("Waves"), validators=[Optional(), Length(max=2000)],
         description=_l("One per line: name, first day (YYYY-MM-DD). Empty: one wave from today."),
@@ -33,6 +42,11 @@ class PublishSurveyForm(FlaskForm):
                        "A public link can carry them: /s/<slug>?store=north"),
     )
     anonymous_link = BooleanField(_l("Public link for anyone"), default=True)
+
+    def __init__(self, *args, zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opens_at.label.text = _("Opens (%(zone)s time)", zone=zone)
+        self.closes_at.label.text = _("Closes (%(zone)s time)", zone=zone)
 
 
 class ImportInvitationsForm(FlaskForm):

@@ -1,8 +1,9 @@
 """Turning the publish form's free-text fields into a survey specification."""
-from datetime import date, timezone
+from datetime import date
 
 from flask_babel import gettext as _
 
+from ..i18n import from_business_time
 from ..services import surveys
 from ..services.errors import InvalidInput
 from ..services.surveys import SurveySpec
@@ -30,8 +31,8 @@ def spec_from_form(form, instrument_version) -> SurveySpec:
         slug=(form.slug.data or "").strip().lower(),
         instrument_version=instrument_version,
         languages=form.languages.data or [],
-        opens_at=form.opens_at.data.replace(tzinfo=timezone.utc) if form.opens_at.data else None,
-        closes_at=form.closes_at.data.replace(tzinfo=timezone.utc) if form.closes_at.data else None,
+        opens_at=from_business_time(form.opens_at.data),
+        closes_at=from_business_time(form.closes_at.data),
         waves=waves,
         segment_fields=segments,
         anonymous_link=form.anonymous_link.data,

@@ -56,7 +56,7 @@ def anonymous_contact(slug: str):
         else:
             flash(_("Thank you: we will contact you about your answers."), "success")
             return redirect(url_for("respondent.anonymous_thanks", slug=slug), code=303)
-    return _thanks(survey, contact_form=form), 422
+    return _thanks(survey, contact_form=form, language_path=url_for("respondent.anonymous_thanks", slug=slug)), 422
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
@@ -131,9 +131,9 @@ def _questionnaire(survey: Survey, invitation: Invitation | None, self_url: str,
 def _render_page(survey, instrument, page_index, form, language, self_url, invitation, answers, errors=None):
     layout = surveys.page_layout(instrument, page_index, answers)
     page = instrument.pages[page_index]
-    return render_template(
-        "respondent/page.html", survey=survey, instrument=instrument, page=page, page_index=page_index,
-        page_count=len(instrument.pages), form=form, language=language, errors=errors or {},
+    return _render(
+        "respondent/page.html", survey, language, instrument=instrument, page=page, page_index=page_index,
+        page_count=len(instrument.pages), form=form, errors=errors or {},
         elements=[instrument.element(eid) for eid in page.elements], visible=layout.shown,
         action=self_url, segments=_link_segments(survey) if invitation is None else {},
         numbered_before=layout.numbered_before,
@@ -162,17 +162,21 @@ def _language(survey: Survey) -> str:
 
 def _unavailable(survey: Survey):
     status = 410 if survey.status is SurveyStatus.CLOSED or (survey.closes_at and survey.closes_at <= now_utc()) else 503
-    return render_template("respondent/unavailable.html", survey=survey, closed=status == 410,
-                           instrument=instrument_of(survey.instrument_version), language=_language(survey)), status
+    return _render("respondent/unavailable.html", survey, _language(survey), closed=status == 410), status
 
 
-def _thanks(survey: Survey, contact_form: ContactDetailsForm | None = None):
+def _thanks(survey: Survey, contact_form: ContactDetailsForm | None = None, language_path: str | None = None):
     """The thank-you page; an anonymous respondent is offered to leave contact details, once."""
-    instrument = instrument_of(survey.instrument_version)
     if contact_form is None and surveys.may_leave_contact(_own_response(survey)):
         contact_form = ContactDetailsForm(formdata=None)
-    return render_template("respondent/thanks.html", survey=survey, instrument=instrument,
-                           language=_language(survey), contact_form=contact_form)
+    return _render("respondent/thanks.html", survey, _language(survey), contact_form=contact_form,
+                   language_path=language_path)
+
+
+def _render(template: str, survey: Survey, language: str, **context):
+    """A respondent page, under the title the survey was published with (see ``respondent/_layout.html``)."""
+    return render_template(template, survey=survey, language=language,
+                           survey_title=surveys.respondent_title(survey, language), **context)
 
 
 def _own_response(survey: Survey):

@@ -1,6 +1,14 @@
 """Staff pages for surveys: list, publish, status changes, invitations and exports."""
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -13,10 +21,10 @@ from ..models import Role, Survey, SurveyStatus, Wave
 from ..models.base import now_utc
 from ..services import reporting, surveys
 from ..services.errors import Conflict, InvalidInput, NotFound
+from ..services.platform.settings import settings
 from ..services.surveys import available_instruments, instrument_of
 from .forms import ImportInvitationsForm, PublishSurveyForm, WaveForm
 from .publishing import decode_upload, spec_from_form
-from ..services.platform.settings import settings
 
 bp = Blueprint("surveys", __name__)
 
@@ -34,7 +42,7 @@ def index():
 def new():
     """Publish a survey from an instrument."""
     versions = {str(v.id): v for v in available_instruments()}
-    form = PublishSurveyForm()
+    form = PublishSurveyForm(zone=settings().business_timezone.key)
     form.instrument.choices = [(key, f"{v.instrument_id} {v.version}") for key, v in versions.items()]
     if form.is_submitted():
         # The form's own checks and the survey rules run together, so one submission shows
@@ -170,7 +178,7 @@ def _detail_page(survey: Survey, wave_form: WaveForm) -> str:
         "surveys/detail.html", survey=survey, instrument=instrument_of(survey.instrument_version),
         status_label=surveys.status_label,
         counts=reporting.response_counts(survey), action_form=FlaskForm(), import_form=_import_form(survey),
-        wave_form=wave_form, public_url=settings().public_base_url,
+        wave_form=wave_form, public_url=settings().public_base_url, business_zone=settings().business_timezone.key,
     )
 
 

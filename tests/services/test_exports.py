@@ -1,18 +1,17 @@
 """Response and index exports: "don't know" coded, unanswered cells empty, UTC times in XLSX, formulas as text."""
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pandas as pd
-
 from openpyxl import load_workbook
 
 from survey_app.services import reporting
 from tests.factories import make_response, make_survey
 from tests.services.test_spreadsheets import FORMULAS
 
-SUBMITTED = datetime(2026, 3, 1, 9, 30, 15, tzinfo=timezone.utc)
+SUBMITTED = datetime(2026, 3, 1, 9, 30, 15, tzinfo=UTC)
 
 
 def submit(survey, values):
@@ -86,9 +85,36 @@ def test_xlsx_stores_text_that_starts_a_formula_as_quoted_text_and_numbers_as_nu
     assert {(row[score].value, row[score].data_type) for row in rows} == {(7, "n")}
 
 
-def test_index_csv_quotes_a_construct_name_that_starts_a_formula_and_keeps_numbers():
+def test_index_csv_quotes_a_construct_name_that_starts_a_formula_and_keeps_numbers(app):
     name = '=HYPERLINK("http://x","y")'
-    fit = SimpleNamespace(index=pd.Series({name: 71.23456}), r2=pd.Series({name: 0.51234}),
-                          reliability=pd.DataFrame({"alpha": [0.8], "rho_c": [0.9], "ave": [0.7]}, index=[name]))
-    rows = list(csv.reader(io.StringIO(reporting.index_csv(fit))))
+    fit = SimpleNamespace(index=pd.Series({"quality": 71.23456}), r2=pd.Series({"quality": 0.51234}),
+                          reliability=pd.DataFrame({"alpha": [0.8], "rho_c": [0.9], "ave": [0.7]}, index=["quality"]))
+    rows = list(csv.reader(io.StringIO(reporting.index_csv(fit, {"quality": name}, "en"))))
     assert rows[1] == ["'" + name, "71.235", "0.5123", "0.8", "0.9", "0.7"]
+
+
+def test_index_csv_names_columns_and_constructs_in_words_and_leaves_missing_figures_empty(app):
+    fit = SimpleNamespace(index=pd.Series({"expectations": 68.6851, "satisfaction": 67.0262}),
+                          r2=pd.Series({"satisfaction": 0.63371}),
+                          reliability=pd.DataFrame({"alpha": [float("nan"), 0.87391], "rho_c": [0.9, 0.92248],
+                                                    "ave": [None, 0.79861]}, index=["expectations", "satisfaction"]))
+    names = {"expectations": "Customer expectations", "satisfaction": "Customer satisfaction"}
+    en = list(csv.reader(io.StringIO(reporting.index_csv(fit, names, "en"))))
+    assert en == [
+        ["Construct", "Index (0–100)", "R² (variance explained)", "Cronbach's alpha", "Composite reliability (rho_C)",
+         "Average variance extracted (AVE)"],
+        ["Customer expectations", "68.685", "", "", "0.9", ""],
+        ["Customer satisfaction", "67.026", "0.6337", "0.8739", "0.9225", "0.7986"],
+    ]
+    zh = list(csv.reader(io.StringIO(reporting.index_csv(fit, {"satisfaction": "顾客满意度"}, "zh"))))
+    assert zh[0][:2] == ["维度", "指数（0–100）"] and zh[2][0] == "顾客满意度"
+
+
+def test_the_question_text_row_names_every_column_in_words(app):
+    survey = make_survey("shop", segment_fields={"store": ["north"]})
+    submit_with(survey, {"exp2": 7}, segments={"store": "north"})
+    table = reporting.response_table(survey, labels=True, language="en")
+    labels = dict(zip(table.header, table.labels))
+    assert labels["response_id"] == "Response number" and labels["submitted_at"] == "Submitted at (UTC)"
+    assert labels["wave"] == "Wave" and labels["store"] == "store"
+    assert all(label for label in table.labels)

@@ -2,11 +2,11 @@
 import pytest
 import sqlalchemy as sa
 
+from survey_app.demo import create_demo
 from survey_app.extensions import db
 from survey_app.models import Job, JobStatus
-from survey_app.demo import create_demo
-from tests.spies import count_calls
 from tests.factories import make_response
+from tests.spies import count_calls
 
 
 @pytest.fixture
@@ -80,9 +80,14 @@ def test_index_csv_and_plotly_are_served(client, auth, demo):
     auth.login("manager")
     reply = client.get("/staff/reports/demo/index.csv")
     body = reply.get_data()
-    # Byte for byte what spreadsheets were given so far: a BOM, CRLF line ends, nan for an exogenous R².
-    assert body.startswith(b"\xef\xbb\xbfconstruct,index,r2,alpha,rho_c,ave\r\nexpectations,68.685,nan,")
-    assert b"\r\nsatisfaction,67.026,0.6337,0.8739,0.9225,0.7986\r\n" in body and len(body.splitlines()) == 7
+    # A BOM and CRLF line ends for spreadsheets; headings and constructs in words; no R² for an exogenous construct.
+    header = "Construct,Index (0–100),R² (variance explained),Cronbach's alpha,Composite reliability (rho_C)," \
+             "Average variance extracted (AVE)\r\n"
+    assert body.startswith(("\ufeff" + header + "Customer expectations,68.685,,").encode())
+    assert b"\r\nCustomer satisfaction,67.026,0.6337,0.8739,0.9225,0.7986\r\n" in body and len(body.splitlines()) == 7
+    assert b"nan" not in body and b"None" not in body
+    zh = client.get("/staff/reports/demo/index.csv?lang=zh").get_data().decode("utf-8-sig").splitlines()
+    assert zh[0].startswith("维度,指数（0–100）,") and zh[1].startswith("顾客预期,68.685,,")
     assert reply.mimetype == "text/csv" and reply.mimetype_params["charset"] == "utf-8"
     assert reply.headers["Content-Disposition"] == 'attachment; filename="demo-index.csv"'
     with client.get("/staff/reports/plotly.min.js") as reply:

@@ -69,12 +69,12 @@ def test_first_page_renders_scale_and_progress(client, survey, instrument):
 
 def test_language_follows_accept_language_and_switch(client, survey, instrument):
     zh = client.get("/s/shop", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
-    assert instrument.title.get("zh") in zh
+    assert instrument.introduction.get("zh") in zh
     en = client.get("/s/shop?lang=en", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert instrument.title.get("en") in en
+    assert instrument.introduction.get("en") in en
     # The choice sticks for the next page.
     again = client.get("/s/shop", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert instrument.title.get("en") in again
+    assert instrument.introduction.get("en") in again
 
 
 def test_missing_answer_keeps_typed_answers_and_points_at_question(client, survey, instrument):
@@ -91,7 +91,7 @@ def test_missing_answer_keeps_typed_answers_and_points_at_question(client, surve
 
 
 def test_full_submission_stores_one_response_with_wave_and_segment(client, survey, instrument):
-    reply, key = answer_all(client, "/s/shop?store=north", instrument)
+    reply, _ = answer_all(client, "/s/shop?store=north", instrument)
     assert reply.headers["Location"].endswith("/s/shop/thanks")
     response = db.session.scalar(sa.select(Response))
     assert response.status is ResponseStatus.SUBMITTED
@@ -236,3 +236,105 @@ def test_submission_needs_the_csrf_token_of_the_page(app, client, survey, instru
     assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 0
     assert client.post("/s/shop", data={**data, "csrf_token": token}).status_code == 303
     assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 1
+
+
+def heading(html: str) -> str:
+    """The title in the page's header bar, where the respondent reads which survey this is."""
+    return re.search(r'<header class="bar">.*?<strong>(.*?)</strong></header>', html, re.DOTALL).group(1)
+
+
+def invitation_path(survey) -> str:
+    from survey_app.models.base import now_utc
+    from survey_app.services.platform.settings import settings
+    from survey_app.services.surveys.invitations import issue_invitation, token_for
+
+    invitation = issue_invitation(survey, None, None, {}, settings().secret_key, now_utc(), 30)
+    db.session.commit()
+    return f"/i/{token_for(invitation, settings().secret_key)}"
+
+
+def test_every_respondent_page_shows_the_title_the_manager_published(client, instrument):
+    from survey_app.models import SurveyStatus
+    from survey_app.services.surveys.publishing import change_status
+
+    survey = make_survey("spring", title="Spring visit, Nanjing Road store")
+    invited = invitation_path(survey)
+    for language in ("en", "zh-CN"):
+        for path in ("/s/spring", invited):
+            html = client.get(path, headers={"Accept-Language": language}).get_data(as_text=True)
+            assert heading(html) == "Spring visit, Nanjing Road store", (path, language)
+            assert "<title>Spring visit, Nanjing Road store</title>" in html
+            assert instrument.title.get("en") not in html and instrument.title.get("zh") not in html
+    reply, _ = answer_all(client, "/s/spring", instrument)
+    thanks = client.get(reply.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Your answers to “Spring visit, Nanjing Road store” are saved." in thanks
+    assert instrument.title.get("en") not in thanks
+    change_status(survey, SurveyStatus.PAUSED)
+    paused = client.get("/s/spring", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<h1>Spring visit, Nanjing Road store</h1>" in paused and instrument.title.get("en") not in paused
+
+
+def test_the_handling_survey_is_titled_in_the_customers_language(client, app):
+    from survey_app.services.cases.handling_survey import handling_survey
+    from survey_app.services.surveys.instruments import instrument_of
+
+    survey = handling_survey()
+    db.session.commit()
+    title = instrument_of(survey.instrument_version).title
+    path = invitation_path(survey)
+    assert heading(client.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)) == title.get("zh")
+    assert heading(client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)) == title.get("en")
+
+
+def test_a_survey_published_without_a_title_shows_the_instruments(client, instrument):
+    make_survey("untitled", title="  ")
+    html = client.get("/s/untitled", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert heading(html) == instrument.title.get("zh")
+
+
+def test_thank_you_page_has_the_header_and_a_language_switch_that_stays_on_it(client, survey, instrument):
+    answer_all(client, "/s/shop", instrument)
+    thanks = client.get("/s/shop/thanks", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert heading(thanks) == "Shop survey"
+    assert 'href="/s/shop/thanks?lang=zh"' in thanks
+    switched = client.get("/s/shop/thanks?lang=zh", headers={"Accept-Language": "en"})
+    html = switched.get_data(as_text=True)
+    assert switched.status_code == 200 and "谢谢" in html and heading(html) == "Shop survey"
+    assert 'href="/s/shop/thanks?lang=en"' in html
+    assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 1
+
+
+def test_language_switch_under_refused_contact_details_leads_to_the_thank_you_page(client, app):
+    from tests.web.test_respondent_contact import answer_pulse
+
+    make_survey("pulse", "nps-pulse")
+    answer_pulse(client)
+    refused = client.post("/s/pulse/contact", data={"phone": "12"}, headers={"Accept-Language": "en"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and heading(html) == "Shop survey"
+    assert 'href="/s/pulse/thanks?lang=zh"' in html and "/s/pulse/contact?" not in html
+    assert client.get("/s/pulse/thanks?lang=zh").status_code == 200
+
+
+def test_invited_thank_you_page_switches_language_on_itself(client, survey, instrument):
+    path = invitation_path(survey)
+    reply, _ = answer_all(client, path, instrument)
+    thanks = client.get(reply.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'href="{path}/thanks?lang=zh"' in thanks
+    switched = client.get(f"{path}/thanks?lang=zh")
+    assert switched.status_code == 200 and "谢谢" in switched.get_data(as_text=True)
+
+
+def test_a_one_page_survey_has_no_page_counter_nor_saved_on_every_page(client, app):
+    make_survey("pulse", "nps-pulse")
+    html = client.get("/s/pulse", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Page 1 of 1" not in html and "<progress" not in html and "saved on every page" not in html
+    zh = client.get("/s/pulse", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "<progress" not in zh
+
+
+def test_a_survey_of_several_pages_keeps_its_counter_and_saved_hint(client, survey, instrument):
+    assert len(instrument.pages) > 1
+    html = client.get("/s/shop", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"Page 1 of {len(instrument.pages)}" in html and "<progress" in html
+    assert "Your answers are saved on every page." in html

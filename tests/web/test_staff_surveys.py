@@ -1,5 +1,6 @@
 """Staff survey pages: access by role, publishing with validation, status changes, exports."""
 import io
+from datetime import UTC
 
 import pytest
 import sqlalchemy as sa
@@ -219,3 +220,104 @@ def test_publish_form_hints_show_the_slug_placeholder(client, staff, auth):
     auth.login()
     html = client.get("/staff/surveys/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "/s/&lt;slug&gt;" in html
+
+
+def test_publish_takes_times_in_the_firms_zone_and_shows_them_in_it(client, staff, auth, configure):
+    from datetime import date, datetime
+
+    configure(BUSINESS_TIMEZONE="Asia/Shanghai")
+    version = make_instrument_version("acsi")
+    auth.login()
+    form = client.get("/staff/surveys/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Opens (Asia/Shanghai time)" in form and "Closes (Asia/Shanghai time)" in form and "UTC" not in form
+    data = {"title": "Spring", "slug": "spring", "instrument": str(version.id), "languages": ["en"],
+            "opens_at": "2026-03-02T09:00", "closes_at": "2026-03-02T07:00"}
+    refused = client.post("/staff/surveys/new", data=data, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "The survey must close after it opens." in refused and 'value="2026-03-02T09:00"' in refused
+    reply = client.post("/staff/surveys/new", data={**data, "closes_at": "2026-04-30T18:00"})
+    assert reply.status_code == 302
+    survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "spring"))
+    assert survey.opens_at == datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    assert survey.closes_at == datetime(2026, 4, 30, 10, 0, tzinfo=UTC)
+    assert [w.opens_on for w in survey.waves] == [date(2026, 3, 2)]
+    page = client.get("/staff/surveys/spring", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Opens: 2026-03-02 09:00 · Closes: 2026-04-30 18:00 (Asia/Shanghai time)" in page
+
+
+def test_first_wave_starts_on_the_firms_day_of_opening(client, staff, auth, configure):
+    from datetime import date
+
+    configure(BUSINESS_TIMEZONE="Asia/Shanghai")
+    version = make_instrument_version("acsi")
+    auth.login()
+    # 07:00 in Shanghai is still the day before in UTC.
+    client.post("/staff/surveys/new", data={"title": "Early", "slug": "early", "instrument": str(version.id),
+                                            "languages": ["en"], "opens_at": "2026-03-02T07:00"})
+    survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "early"))
+    assert [w.opens_on for w in survey.waves] == [date(2026, 3, 2)]
+
+
+def test_survey_list_says_when_a_survey_opens_in_the_firms_zone(client, staff, auth, configure):
+    from datetime import datetime
+
+    configure(BUSINESS_TIMEZONE="Asia/Shanghai")
+    make_survey("later", opens_at=datetime(2099, 3, 1, 20, 30, tzinfo=UTC))
+    auth.login()
+    html = client.get("/staff/surveys/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "opens 2099-03-02 04:30" in html
+
+
+def test_the_analysis_command_reads_the_responses_export_as_the_app_writes_it(client, staff, auth, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from survey_app.demo import create_demo
+    from tests.factories import make_response
+
+    create_demo(responses=120)
+    survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "demo"))
+    # Three respondents chose "don't know" for an expectation, one skipped the question.
+    for _ in range(3):
+        make_response(survey, {"exp1": None, "exp2": 6, "qual1": 7, "sat1": 8})
+    make_response(survey, {"exp2": 6, "qual1": 7, "sat1": 8})
+    auth.login()
+    root = Path(__file__).resolve().parents[2]
+    model = root / "instruments" / "builtin" / "acsi.yaml"
+    for labels in ("0", "1"):
+        export = tmp_path / f"responses-{labels}.csv"
+        export.write_bytes(client.get(f"/staff/surveys/demo/responses.csv?labels={labels}&lang=en").get_data())
+        assert b",dk," in export.read_bytes()
+
+        def run(*args):
+            proc = subprocess.run([sys.executable, "-m", "analysis", *map(str, args)], cwd=root,
+                                  capture_output=True, text=True, timeout=120, check=False)
+            assert proc.returncode == 0, proc.stderr
+            return proc
+
+        fit = json.loads(run("fit", "--model", model, "--data", export).stdout)
+        assert fit["n"] == 124
+        assert all(0 < value < 100 for value in fit["index"].values())
+        assert fit["paths"]["satisfaction->loyalty"] > 0.3
+        moments = tmp_path / f"moments-{labels}.json"
+        run("moments", export, "--model", model, "--by", "wave", "-o", moments)
+        stored = json.loads(moments.read_text())
+        assert stored["total"]["n"] == 124 and set(stored["groups"]) == {"2026 wave 1", "2026 wave 2"}
+
+
+def test_invitation_links_say_the_firms_last_day(client, staff, auth, configure):
+    from datetime import UTC, datetime
+
+    from survey_app.models import Invitation
+    from tests.web.test_invitations import exported_links, upload
+
+    configure(BUSINESS_TIMEZONE="Asia/Shanghai")
+    survey = make_survey("shop")
+    auth.login()
+    upload(client, "shop", "name,phone\nLi Lei,13800138000\n", survey.waves[0].id)
+    invitation = db.session.scalar(sa.select(Invitation))
+    # 20:00 UTC is 04:00 the next morning in Shanghai.
+    invitation.expires_at = datetime(2099, 3, 1, 20, 0, tzinfo=UTC)
+    db.session.commit()
+    assert [row["expires_at"] for row in exported_links(client, "shop")] == ["2099-03-02"]

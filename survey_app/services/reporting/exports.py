@@ -5,22 +5,24 @@ answer, the code ``dk`` for "don't know", or nothing when the question was not s
 answered, so an analyst can tell a refusal to judge from a skipped question.
 """
 import io
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 
 from analysis import PLSResults
 
 from ...extensions import db
 from ...models import Response, ResponseStatus, Survey
-from .datasets import load_dataset
 from ..platform.spreadsheets import SafeCsvWriter, safe_row
 from ..surveys.instruments import instrument_of
-
+from .datasets import load_dataset
 
 DONT_KNOW_CODE = "dk"
 
@@ -45,7 +47,11 @@ def response_table(survey: Survey, *, labels: bool = False, language: str = "en"
     header = ["response_id", "submitted_at", "wave", *segment_names, *item_ids, *question_ids]
     label_row = None
     if labels:
-        label_row = ["", "", "", *segment_names,
+        asked = {q.id for q in instrument.segment_questions}
+        with force_locale(language):
+            leading = [_("Response number"), _("Submitted at (UTC)"), _("Wave")]
+        # A segment the survey records from its links is named by the manager; one the instrument asks has its question's text.
+        label_row = [*leading, *(instrument.element(name).text.get(language) if name in asked else name for name in segment_names),
                      *(instrument.element(e).text.get(language) for e in item_ids + question_ids)]
     rows = []
     for index, response_id in enumerate(data.response_ids):
@@ -79,7 +85,7 @@ def _cell(instrument, element_id: str, answers: dict):
 
 def _utc(moment: datetime) -> datetime:
     """``moment`` in UTC without its zone: Excel cells have no time zone."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def as_csv(table: Table) -> str:
@@ -114,17 +120,37 @@ def as_xlsx(table: Table) -> bytes:
     return out.getvalue()
 
 
-def index_csv(fit: PLSResults) -> str:
-    """The construct table of a fit as CSV: index, R² (``nan`` for an exogenous construct) and reliability."""
+# The index CSV, for people and for scripts alike: one header row, then one row per construct in
+# the model's order. Its columns stay in this order, whatever the language of the headings:
+#   1 the construct's name in the reader's language (the instrument's words, never its id)
+#   2 the satisfaction index, 0-100, 3 decimals
+#   3 R², the share of the construct's variance its predecessors explain, 4 decimals; empty for a
+#     construct no other explains (an exogenous one)
+#   4 Cronbach's alpha, 5 composite reliability rho_C, 6 average variance extracted; 4 decimals
+# A figure that cannot be computed is an empty cell; numbers use a decimal point, never a comma.
+INDEX_COLUMNS = (_l("Construct"), _l("Index (0–100)"), _l("R² (variance explained)"), _l("Cronbach's alpha"),
+                 _l("Composite reliability (rho_C)"), _l("Average variance extracted (AVE)"))
+
+
+def index_csv(fit: PLSResults, names: Mapping[str, str], language: str) -> str:
+    """The construct table of a fit as CSV (see ``INDEX_COLUMNS``); ``names`` are the constructs' words."""
     out = io.StringIO()
     writer = SafeCsvWriter(out)
-    writer.writerow(["construct", "index", "r2", "alpha", "rho_c", "ave"])
+    with force_locale(language):
+        writer.writerow([str(heading) for heading in INDEX_COLUMNS])
     reliability = fit.reliability
-    for name, value in fit.index.items():
-        row = reliability.loc[name]
-        writer.writerow([name, round(value, 3), round(fit.r2.get(name, float("nan")), 4), round(row["alpha"], 4),
-                         round(row["rho_c"], 4), round(row["ave"], 4)])
+    for construct, value in fit.index.items():
+        row = reliability.loc[construct]
+        writer.writerow([names.get(construct, construct), _figure(value, 3), _figure(fit.r2.get(construct), 4),
+                         _figure(row["alpha"], 4), _figure(row["rho_c"], 4), _figure(row["ave"], 4)])
     return out.getvalue()
+
+
+def _figure(value, digits: int):
+    """A rounded figure, or an empty cell where there is none (``None`` or NaN)."""
+    if value is None or math.isnan(value):
+        return ""
+    return round(float(value), digits)
 
 
 def response_counts(survey: Survey) -> dict:

@@ -16,13 +16,22 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...models import AuditAction, ContactChannel, ContactPurpose, Invitation, StaffUser, Survey, Wave
+from ...models import (
+    AuditAction,
+    ContactChannel,
+    ContactPurpose,
+    Invitation,
+    StaffUser,
+    Survey,
+    Wave,
+)
 from ...models.base import now_utc
-from ..platform import audit
-from ..platform.spreadsheets import SafeCsvWriter
 from ..customers import consent
 from ..customers.matching import ContactKeys, check_name, note_arrival, resolve_customer
 from ..errors import InvalidInput
+from ..platform import audit
+from ..platform.settings import settings
+from ..platform.spreadsheets import SafeCsvWriter
 
 CONTACT_COLUMNS = ("name", "phone", "email", "reference")
 
@@ -117,6 +126,11 @@ def issue_invitation(survey, wave, customer_id, segments, secret_key, now, days_
     return invitation
 
 
+def _expiry_day(invitation: Invitation) -> str:
+    """The day a link stops working, on the firm's calendar rather than the UTC one."""
+    return invitation.expires_at.astimezone(settings().business_timezone).date().isoformat()
+
+
 def find_invitation(token: str) -> Invitation | None:
     if not token or len(token) > 64:
         return None
@@ -160,7 +174,7 @@ def export_links(
         writer.writerow([
             customer.name or "", customer.phone or "", customer.email or "", customer.reference or "",
             *(invitation.segments.get(name, "") for name in survey.segment_fields),
-            waves.get(invitation.wave_id, ""), link, invitation.expires_at.date().isoformat(), optout,
+            waves.get(invitation.wave_id, ""), link, _expiry_day(invitation), optout,
             "" if decision.allowed else decision.message,
         ])
     audit.record_access(actor, AuditAction.EXPORT_PERSONAL_DATA, exported,

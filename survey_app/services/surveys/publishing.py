@@ -8,9 +8,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import InstrumentVersion, Response, ResponseStatus, Survey, SurveyStatus, Wave
+from ...models import (
+    InstrumentVersion,
+    Response,
+    ResponseStatus,
+    Survey,
+    SurveyStatus,
+    Wave,
+)
+from ...models.base import now_utc
 from ..errors import Conflict, InvalidInput, NotFound
 from ..platform.labels import EnumTable
+from ..platform.settings import settings
+from .instruments import instrument_of
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -55,7 +65,9 @@ def publish_survey(spec: SurveySpec) -> Survey:
         anonymous_link=spec.anonymous_link,
         status=SurveyStatus.OPEN,
     )
-    waves = spec.waves or [(_("Wave 1"), (spec.opens_at or datetime.now()).date())]
+    # The first wave starts on the firm's calendar day, which is not the UTC one for part of every day.
+    first_day = (spec.opens_at or now_utc()).astimezone(settings().business_timezone).date()
+    waves = spec.waves or [(_("Wave 1"), first_day)]
     survey.waves = [Wave(name=name, opens_on=opens_on) for name, opens_on in waves]
     db.session.add(survey)
     db.session.commit()
@@ -81,6 +93,20 @@ def spec_errors(spec: SurveySpec) -> dict[str, str]:
         errors["segments"] = _("The field name %(name)s is used by the survey page itself (lang, page, form_key, next, back, "
                                "csrf_token and names starting with seg_); choose another.", name=reserved[0])
     return errors
+
+
+def respondent_title(survey: Survey, language: str) -> str:
+    """The title respondents read: the one the manager published.
+
+    A survey published without a title, or under the instrument's own title (the handling survey
+    takes its English one), shows the instrument's title in the respondent's language instead, so a
+    Chinese page does not carry an English heading.
+    """
+    instrument_title = instrument_of(survey.instrument_version).title
+    given = survey.title.strip()
+    if not given or given in instrument_title.values():
+        return instrument_title.get(language)
+    return given
 
 
 def is_reserved_segment_name(name: str) -> bool:
