@@ -1,16 +1,7 @@
 """Staff case pages: the queue, entering a complaint, the case page and each workflow step."""
 from datetime import timedelta
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -18,23 +9,14 @@ from flask_wtf import FlaskForm
 from ..auth.access import role_required
 from ..extensions import db
 from ..form_errors import show_field_errors
-from ..models import (
-    Attachment,
-    Case,
-    CaseState,
-    Channel,
-    Role,
-    Severity,
-    StaffUser,
-    Team,
-)
+from ..models import Case, CaseState, Channel, Role, Severity, StaffUser, Team
 from ..models.base import now_utc
-from ..services import cases
+from ..services import cases, customers
 from ..services.cases import first_contact, labels, sla
 from ..services.errors import Conflict, InvalidInput, NotFound
 from ..services.platform.settings import settings
 from .forms import NoteForm, StaffComplaintForm, TransitionForm
-from .views import intake_from, known, prefill_contact, uploaded_photos
+from .views import intake_from, known, photo_response, prefill_contact, uploaded_photos
 
 bp = Blueprint("cases", __name__)
 # The queue's first-contact resolution rate covers the complaints of this many recent days.
@@ -48,13 +30,15 @@ def words_for_codes() -> dict:
             "channel_labels": labels.CHANNEL_LABELS, "actor_labels": labels.ACTOR_LABELS,
             "remedy_labels": labels.REMEDY_LABELS, "resolution_label": labels.resolution_label,
             "describe_changes": labels.describe_changes, "event_summary": labels.event_summary,
-            "sla_filters": labels.SLA_LABELS.choices(labels.SLA_FILTERS)}
+            "sla_filters": labels.SLA_LABELS.choices(labels.SLA_FILTERS),
+            "size_in_words": cases.size_in_words, "age_in_words": cases.age_in_words}
 
 
 @bp.get("/")
 @role_required(Role.AGENT)
 def queue():
-    """Cases by deadline, with filters, "my cases" and the count in each state."""
+    """One page of the cases the user may open, running clocks first, with filters, "my cases"
+    and the count in each state."""
     args = request.args
     filters = cases.QueueFilter(
         state=known(CaseState, args.get("state")), category=args.get("category") or None,
@@ -62,9 +46,10 @@ def queue():
         assignee_id=current_user.id if args.get("mine") else args.get("assignee", type=int),
         sla_state=args.get("sla") or None,
     )
-    rows, counts = cases.queue(filters)
+    page = cases.queue(filters, current_user, after=args.get("after", type=int))
     settled, received = first_contact.first_contact_rate(since=now_utc() - timedelta(days=FIRST_CONTACT_DAYS))
-    return render_template("complaints/queue.html", rows=rows, counts=counts, args=args, states=CaseState,
+    return render_template("complaints/queue.html", page=page, args=args, states=CaseState,
+                           first_args={**args.to_dict(), "after": None}, next_args={**args.to_dict(), "after": page.next_after},
                            first_contact=(settled, received, FIRST_CONTACT_DAYS),
                            severities=Severity, categories=cases.categories(), teams=_teams(), agents=_agents(),
                            state_label=cases.state_label, category_label=cases.category_label)
@@ -98,17 +83,27 @@ def new():
             elif settlement is None:
                 reference = cases.file_complaint(data, entered_by=current_user).complaint.reference
                 flash(_("Complaint %(ref)s entered.", ref=reference), "success")
-                return redirect(url_for("cases.detail", reference=reference), code=303)
+                return _after_entry(reference)
             else:
                 reference = first_contact.settle_at_first_contact(data, actor, settlement).complaint.reference
                 flash(_("Complaint %(ref)s entered and settled at first contact.", ref=reference), "success")
-                return redirect(url_for("cases.detail", reference=reference), code=303)
+                return _after_entry(reference)
         except InvalidInput as error:
             show_field_errors(form, error)
         except Conflict as error:
             flash(str(error), "error")
             return _entry_page(form, caller, lookup_error), 409
     return _entry_page(form, caller, lookup_error), 422 if form.errors else 200
+
+
+def _after_entry(reference: str):
+    """The case page of the complaint just entered; the queue when it went to a team the user does
+    not work in, as its page would not open for them."""
+    try:
+        cases.find_by_reference(reference, current_user)
+    except NotFound:
+        return redirect(url_for("cases.queue"), code=303)
+    return redirect(url_for("cases.detail", reference=reference), code=303)
 
 
 def _entry_page(form: StaffComplaintForm, caller, lookup_error):
@@ -191,7 +186,7 @@ def merge(reference: str):
     """Close this case as a duplicate of another; both keep their history."""
     case = _case(reference)
     try:
-        survivor = cases.find_by_reference((request.form.get("into") or "").strip()).case
+        survivor = cases.find_by_reference((request.form.get("into") or "").strip(), current_user).case
         cases.merge(case, survivor, cases.Actor.staff(current_user),
                     expected_version=request.form.get("version", type=int, default=-1))
     except (Conflict, NotFound, InvalidInput) as error:
@@ -204,22 +199,20 @@ def merge(reference: str):
 @bp.get("/<reference>/attachments/<int:attachment_id>")
 @role_required(Role.AGENT)
 def attachment(reference: str, attachment_id: int):
-    """Download a photo of the case.
+    """Open a photo of the case.
 
-    :raise 404: when the attachment belongs to another complaint.
+    :raise 404: when the case is not one the user may open, or the photo belongs to another complaint.
     """
-    case = _case(reference)
-    item = db.get_or_404(Attachment, attachment_id)
-    if item.complaint_id != case.complaint_id:
+    try:
+        return photo_response(cases.photo_of(_case(reference).complaint, attachment_id))
+    except NotFound:
         abort(404)
-    return Response(item.data, mimetype=item.content_type, headers={
-        "Content-Disposition": f'inline; filename="{item.filename}"', "X-Content-Type-Options": "nosniff"})
 
 
 def _case(reference: str) -> Case:
-    """:raise 404: when no complaint has this reference."""
+    """:raise 404: when no complaint has this reference, or its case is not one the user may open."""
     try:
-        return cases.find_by_reference(reference).case
+        return cases.find_by_reference(reference, current_user).case
     except NotFound:
         abort(404)
 
@@ -254,7 +247,8 @@ def _case_page(case: Case, form: TransitionForm | None = None, open_event: str |
         team_names={team.id: team.name for team in teams},
         state_label=cases.state_label, event_label=cases.event_label, category_label=cases.category_label,
         can_assign=current_user.role.at_least(Role.SUPERVISOR),
-        customer_status=cases.CUSTOMER_STATUS[case.state], tracking_url=cases.tracking_url(complaint),
+        customer_status=cases.CUSTOMER_STATUS[case.state],
+        customer_link=customers.may_view(current_user, complaint.customer),
     )
 
 

@@ -1,17 +1,28 @@
 """The customer's complaint pages: filing one at /complaints/new and following it from the
 private tracking link. Phone first, no JavaScript needed."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from ..extensions import limiter
 from ..form_errors import show_field_errors
 from ..i18n import current_language
-from ..models import CaseState, Channel, Severity
+from ..models import Attachment, CaseState, Channel, Severity
 from ..services import cases
 from ..services.cases.labels import ACTOR_LABELS
 from ..services.errors import Conflict, InvalidInput, NotFound
-from .forms import AcceptForm, ComplaintForm, MessageForm
 from ..services.platform.settings import settings
+from .forms import AcceptForm, ComplaintForm, MessageForm
 
 bp = Blueprint("complaints", __name__)
 # What the tracking page lets the customer do to the decision and the case, besides writing to us.
@@ -48,6 +59,22 @@ def track(key: str):
     :raise 404: when the key opens no complaint.
     """
     return _tracking_page(_complaint(key), key)
+
+
+@bp.get("/complaints/track/<key>/photos/<int:attachment_id>")
+def track_photo(key: str, attachment_id: int):
+    """A photo of this complaint that the customer may see, theirs or one staff sent them.
+
+    :raise 404: when the key opens no complaint, or the photo is another's or internal.
+    """
+    try:
+        item = cases.photo_of(_complaint(key), attachment_id, public_only=True)
+    except NotFound:
+        abort(404)
+    reply = photo_response(item)
+    # The address carries the tracking key: a link followed from the photo must not pass it on.
+    reply.headers["Referrer-Policy"] = "no-referrer"
+    return reply
 
 
 @bp.post("/complaints/track/<key>/<action>")
@@ -99,7 +126,8 @@ def _tracking_page(complaint, key: str, form: MessageForm | None = None, action:
     blank = MessageForm(formdata=None, version=case.version)
     return render_template(
         "complaints/track.html", complaint=complaint, case=case, key=key, form=form or blank, blank=blank,
-        action=action, events=cases.events_of(case, public_only=True), photos=cases.public_photo_names(complaint),
+        action=action, events=cases.events_of(case, public_only=True), photos=cases.public_photos(complaint),
+        size_in_words=cases.size_in_words,
         status=cases.CUSTOMER_STATUS[case.state],
         category=cases.category_label(complaint.category), states=CaseState,
         survey_url=cases.handling_survey_url(case) if case.is_closed else None,
@@ -134,6 +162,19 @@ def uploaded_photos(field_name: str) -> list[cases.Photo]:
     limit = settings().complaint_photo_max_bytes
     return [cases.Photo(f.filename, f.read(limit + 1)) for f in request.files.getlist(field_name)
             if f and f.filename]
+
+
+def photo_response(item: Attachment):
+    """A kept photo, shown in the browser under its name: the type is one the intake recognised
+    or a plain download, and the browser may not read it as anything else."""
+    content_type = item.content_type if item.content_type in cases.PHOTO_TYPES else "application/octet-stream"
+    # A name kept before intake cleaned names is cleaned here too, so it cannot break the header.
+    reply = send_file(io.BytesIO(item.data), mimetype=content_type,
+                      download_name=cases.clean_filename(item.filename, content_type))
+    reply.headers["X-Content-Type-Options"] = "nosniff"
+    reply.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    reply.headers["Cache-Control"] = "private, no-cache"
+    return reply
 
 
 def prefill_contact(form: ComplaintForm, customer) -> None:

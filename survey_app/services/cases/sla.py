@@ -7,7 +7,7 @@ row of :data:`TARGETS`; its clock starts when the case is opened.
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,16 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import ActorKind, CalendarDay, Case, CaseEvent, CaseState, EventKind, SlaPolicy, StateCategory
+from ...models import (
+    ActorKind,
+    CalendarDay,
+    Case,
+    CaseEvent,
+    CaseState,
+    EventKind,
+    SlaPolicy,
+    StateCategory,
+)
 from ..platform.settings import settings
 
 CLOSED = frozenset(state for state in CaseState if state.category is StateCategory.CLOSED)
@@ -60,8 +69,8 @@ class BusinessCalendar:
         """The UTC start and end of ``day``'s working hours, or None on a day off."""
         if not self.is_workday(day):
             return None
-        start = datetime.combine(day, self.opens, self.zone).astimezone(timezone.utc)
-        return start, datetime.combine(day, self.closes, self.zone).astimezone(timezone.utc)
+        start = datetime.combine(day, self.opens, self.zone).astimezone(UTC)
+        return start, datetime.combine(day, self.closes, self.zone).astimezone(UTC)
 
     def seconds_between(self, start: datetime, end: datetime) -> float:
         """Business seconds from ``start`` to ``end`` (0 when end is not after start)."""
@@ -156,6 +165,12 @@ def allowance_for(case: Case) -> Allowance:
         sa.or_(SlaPolicy.category == case.category, SlaPolicy.category.is_(None)),
         sa.or_(SlaPolicy.severity == case.severity, SlaPolicy.severity.is_(None)),
     )).all()
+    return _allowance(case, candidates)
+
+
+def _allowance(case: Case, policies: list[SlaPolicy]) -> Allowance:
+    """The allowance of the most specific of ``policies`` that covers the case."""
+    candidates = [p for p in policies if p.category in (None, case.category) and p.severity in (None, case.severity)]
     defaults = default_hours()
     if candidates:
         best = max(candidates, key=lambda p: (p.category is not None, p.severity is not None))
@@ -253,10 +268,13 @@ def case_events(case_ids: list[int]) -> dict[int, list[CaseEvent]]:
 
 
 def clocks_for(cases: list[Case], now: datetime) -> dict[int, list[Clock]]:
-    """SLA clocks of many cases at once, for the queue."""
+    """SLA clocks of many cases at once, for the queue: the policies, the calendar and the events
+    are read once for all of them."""
     calendar = calendar_from_config()
     events = case_events([case.id for case in cases])
-    return {case.id: clocks(case, events[case.id], allowance_for(case), calendar, now) for case in cases}
+    # A policy per category and severity at most: few enough to read whole.
+    policies = list(db.session.scalars(sa.select(SlaPolicy)))
+    return {case.id: clocks(case, events[case.id], _allowance(case, policies), calendar, now) for case in cases}
 
 
 def breached_targets(clock_list: list[Clock], events: list[CaseEvent]) -> list[str]:

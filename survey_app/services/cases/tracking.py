@@ -1,5 +1,5 @@
 """The customer's private way back to a complaint: the tracking key and link, and finding a
-complaint by its key or its reference."""
+complaint by its key, or by its reference among the cases a staff member may open."""
 import hashlib
 import hmac
 import secrets
@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...models import Complaint
+from ...models import Attachment, Case, Complaint, StaffUser
+from ..customers.timeline import cases_worked_by
 from ..errors import NotFound
 from ..platform.settings import settings
 
@@ -47,19 +48,21 @@ def find_by_tracking_key(key: str) -> Complaint:
     return complaint
 
 
-def find_by_reference(reference: str) -> Complaint:
-    """:raise NotFound: when no complaint has this reference."""
-    complaint = db.session.scalar(sa.select(Complaint).where(Complaint.reference == reference))
+def find_by_reference(reference: str, viewer: StaffUser) -> Complaint:
+    """:raise NotFound: when no complaint has this reference, or its case is not one ``viewer`` may
+    open: the same answer, so a reference typed by guess tells nothing about another team's cases."""
+    complaint = db.session.scalar(
+        sa.select(Complaint).join(Case, Case.complaint_id == Complaint.id)
+        .where(Complaint.reference == reference, cases_worked_by(viewer)))
     if complaint is None:
         raise NotFound(_("No complaint has the reference %(ref)s.", ref=reference))
     return complaint
 
 
-def public_photo_names(complaint: Complaint) -> dict[int | None, list[str]]:
-    """The names of the photos the customer may see, by the event they came with (None: with the
-    complaint itself)."""
-    names: dict[int | None, list[str]] = {}
+def public_photos(complaint: Complaint) -> dict[int | None, list[Attachment]]:
+    """The photos the customer may see, by the event they came with (None: with the complaint itself)."""
+    photos: dict[int | None, list[Attachment]] = {}
     for item in complaint.attachments:
         if item.public:
-            names.setdefault(item.event_id, []).append(item.filename)
-    return names
+            photos.setdefault(item.event_id, []).append(item)
+    return photos

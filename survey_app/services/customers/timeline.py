@@ -8,12 +8,28 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import (Callback, Case, CaseEvent, Complaint, ConsentRecord, Contact, Customer, CustomerEvent,
-                       CustomerEventKind, CustomerMerge, DuplicateCandidate, DuplicateStatus, Invitation, Response,
-                       Role, StaffUser, Team)
-from .matching import active_customer, name_key, normalise_email, normalise_phone
+from ...models import (
+    Callback,
+    Case,
+    CaseEvent,
+    Complaint,
+    ConsentRecord,
+    Contact,
+    Customer,
+    CustomerEvent,
+    CustomerEventKind,
+    CustomerMerge,
+    DuplicateCandidate,
+    DuplicateStatus,
+    Invitation,
+    Response,
+    Role,
+    StaffUser,
+    Team,
+)
 from ..errors import InvalidInput
 from ..platform.labels import EnumTable
+from .matching import active_customer, name_key, normalise_email, normalise_phone
 from .merges import customer_references
 
 SEARCH_LIMIT = 50
@@ -43,15 +59,25 @@ def search_customers(query: str, *, limit: int = SEARCH_LIMIT) -> list[Customer]
 
 def may_view(user: StaffUser, customer: Customer) -> bool:
     """Supervisors, managers and admins see every customer; an agent those with a complaint whose
-    case is their team's or was given to them, the same cases :mod:`services.cases` lets them work."""
+    case is one they work (:func:`cases_worked_by`)."""
     if user.role.at_least(Role.SUPERVISOR):
         return True
-    ours = [Case.assignee_id == user.id] + ([Team.name == user.team] if user.team else [])
     return db.session.scalar(
         sa.select(sa.literal(1)).select_from(Case).join(Complaint, Case.complaint_id == Complaint.id)
-        .outerjoin(Team, Case.team_id == Team.id)
-        .where(Complaint.customer_id.in_({customer.id, active_customer(customer).id}), sa.or_(*ours)).limit(1)
+        .where(Complaint.customer_id.in_({customer.id, active_customer(customer).id}), cases_worked_by(user)).limit(1)
     ) is not None
+
+
+def cases_worked_by(user: StaffUser) -> sa.ColumnElement[bool]:
+    """The condition on :class:`Case` of the cases ``user`` may open: all of them for supervisors
+    and above, an agent's team's and those given to them. A customer's page and a case page open
+    by this one rule, so what the one refuses the other does not show."""
+    if user.role.at_least(Role.SUPERVISOR):
+        return sa.true()
+    ours = [Case.assignee_id == user.id]
+    if user.team:
+        ours.append(Case.team_id.in_(sa.select(Team.id).where(Team.name == user.team)))
+    return sa.or_(*ours)
 
 
 class EntryKind(enum.StrEnum):
