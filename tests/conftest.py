@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from survey_app import create_app
 from survey_app.config import TestConfig
 from survey_app.extensions import db
+from survey_app.models import Team
 from survey_app.services.platform.settings import reconfigure
 
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -109,6 +110,15 @@ def staff(app):
     from tests.factories import make_user
 
     return {role: make_user(role, role) for role in ("agent", "supervisor", "manager", "admin")}
+
+
+@pytest.fixture
+def front_desk(staff):
+    """The agent's team, which takes every category: every complaint filed from here on is routed
+    to the agent, who may then work it."""
+    db.session.add(Team(name="front desk", categories=[]))
+    staff["agent"].team = "front desk"
+    db.session.commit()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ APPROVED_REFUND = "We refund the set: 800 yuan go back to your card this week."
 
 
 @pytest.fixture
-def filed(client):
+def filed(client, front_desk):
     """A complaint filed on the public form by a customer who gave an email and consented, now investigated."""
     reply = client.post("/complaints/new", headers=EN, data={
         "category": "product", "description": "The kettle set leaks.", "email": "li@example.com",

@@ -14,15 +14,6 @@ EN = {"Accept-Language": "en"}
 
 
 @pytest.fixture
-def front_desk(staff):
-    """The agent's team, which takes every category: every complaint filed from here on is routed
-    to the agent, who may then work it."""
-    db.session.add(Team(name="front desk", categories=[]))
-    staff["agent"].team = "front desk"
-    db.session.commit()
-
-
-@pytest.fixture
 def filed(app, front_desk):
     with app.test_request_context():
         return make_complaint(email="li@example.com")
