@@ -79,6 +79,9 @@ class Config:
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
     HUEY_URL = os.environ.get("HUEY_URL", f"sqlite:///{ROOT / 'instance' / 'jobs.db'}")
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
+    # A running job whose worker has not written its heartbeat for this many seconds is marked
+    # failed (its worker was killed or its machine restarted); a live worker beats three times as often.
+    JOB_HEARTBEAT_TIMEOUT = float(os.environ.get("JOB_HEARTBEAT_TIMEOUT", "300"))
     # Report results: kept in each process unless CACHE_REDIS_URL names a Redis that every app
     # process shares (production runs several, and one fit should serve them all).
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
