@@ -1,6 +1,7 @@
 """Settings, read from environment variables; SQLite in ``instance/`` unless DATABASE_URL says otherwise."""
 import os
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +21,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'survey.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     # A respondent may take long over a page; the token stays valid for the browser session.
     WTF_CSRF_TIME_LIMIT = None
     # WTForms' own messages (a date that is none, a text too long) in the reader's language, from

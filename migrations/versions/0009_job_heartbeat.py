@@ -5,11 +5,10 @@ Revises: 0008_sla_policy_hours
 Create Date: 2026-12-01 23:50:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import survey_app.models.base
-
 
 revision = "0009_job_heartbeat"
 down_revision = "0008_sla_policy_hours"

@@ -6,10 +6,9 @@ import sqlalchemy as sa
 from huey.consumer import Consumer
 
 from survey_app.extensions import db, huey
-from survey_app.services.platform.jobs import job, set_worker_app
 from survey_app.models import Job, JobStatus
 from survey_app.services.errors import InvalidInput
-from survey_app.services.platform.jobs import create_job, run_job
+from survey_app.services.platform.jobs import create_job, job, run_job, set_worker_app
 
 
 @job
@@ -102,8 +101,8 @@ def test_job_page_shows_progress_and_needs_login(client, staff, auth):
 def test_worker_escalates_sla_breaches_on_its_schedule(app):
     from freezegun import freeze_time
 
-    from survey_app.services.cases import operations as schedule
     from survey_app.models.complaint import CaseState
+    from survey_app.services.cases import operations as schedule
     from tests.factories import make_complaint
 
     with freeze_time("2026-03-02 01:00:00"), app.test_request_context():

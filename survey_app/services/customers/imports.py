@@ -17,10 +17,17 @@ from flask_babel import gettext as _
 
 from ...extensions import db
 from ...models import Customer
-from .matching import (ContactKeys, CustomerLookup, CustomerValues, PreloadedLookup, check_name, match_customer,
-                       queue_duplicates)
 from ..errors import InvalidInput
 from ..platform.jobs import Checkpoint, Progress, job, run_job
+from .matching import (
+    ContactKeys,
+    CustomerLookup,
+    CustomerValues,
+    PreloadedLookup,
+    check_name,
+    match_customer,
+    queue_duplicates,
+)
 
 CONTACT_COLUMNS = ("name", "phone", "email", "reference")
 VALUE_COLUMNS = {

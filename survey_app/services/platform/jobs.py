@@ -121,7 +121,7 @@ def run_job(job_id: str, work: Callable[[JobProgress], dict]) -> None:
         db.session.rollback()
         log.warning("job %s was given up on or started again while this run went on; it stopped", job_id)
         return
-    except Exception as error:  # noqa: BLE001 - a failed job records why instead of vanishing
+    except Exception as error:  # a failed job records why instead of vanishing
         db.session.rollback()
         log.exception("job %s failed", job_id)
         # A domain refusal says what to do; anything else is ours to read in the log, and the
