@@ -47,7 +47,7 @@ def retry(job_id: str):
         abort(404)
     if FlaskForm().validate_on_submit():
         try:
-            jobs.retry_job(job)
+            jobs.retry_job(jobs.checked_job(job))
         except Conflict as error:
             flash(str(error), "error")
     else:
