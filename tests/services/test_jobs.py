@@ -16,7 +16,7 @@ from survey_app.services.customers import imports as customer_import
 from survey_app.services.errors import InvalidInput
 from survey_app.services.platform import jobs
 from survey_app.services.platform.jobs import (
-    Checkpoint,
+    JobRun,
     create_job,
     job,
     run_job,
@@ -234,7 +234,7 @@ def store_after_being_given_up_on(job_id: str) -> None:
                                                                              worker_stopped=True))
         db.session.add(Customer(name="Li Lei", phone="+8613800138000"))
         db.session.flush()
-        progress.checkpoint.save({"stored": 1})
+        progress.run.save_checkpoint({"stored": 1})
         db.session.commit()  # as an import commits each chunk with its checkpoint
         return {"stored": 1}
 
@@ -326,7 +326,7 @@ def test_a_retried_import_stores_only_what_its_first_run_had_not_and_says_which_
     # The first run stored its first chunk (lines 2 and 3) with its checkpoint, then its worker was killed.
     _worker_gone(record)
     customer_import.import_customers("name,phone\n" + "\n".join(rows[:2]) + "\n",
-                                     checkpoint=Checkpoint(record.id, 1, None))
+                                     run=JobRun(record.id, 1, None))
     _worker_gone(record)
     html = client.get(page, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Import failed" in html and "The worker running this job stopped" in html

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from ...extensions import db
 from ...models import Customer
 from ..errors import InvalidInput
-from ..platform.jobs import Checkpoint, Progress, job, run_job
+from ..platform.jobs import JobRun, Progress, job, run_job
 from .matching import (
     ContactKeys,
     CustomerLookup,
@@ -86,14 +86,14 @@ class _Row:
 
 
 def import_customers(csv_text: str, *, region: str | None = None, progress: Progress | None = None,
-                     checkpoint: Checkpoint | None = None) -> CustomerImport:
+                     run: JobRun | None = None) -> CustomerImport:
     """Find or create one customer per row, calling ``progress(fraction, message)`` after each chunk.
 
     Commits after every chunk, so a long import holds no write lock for long (SQLite) and its
     progress can be written beside it; after a failure, importing the file again picks up where
-    it stopped, since the rows already imported only match. With a job's ``checkpoint``, each
-    chunk commits with the line it reached and the report so far, and a retry of the job skips
-    the lines stored before and goes on with that report.
+    it stopped, since the rows already imported only match. In a job's ``run``, each chunk
+    commits with a checkpoint of the line it reached and the report so far, and a retry of the
+    job skips the lines stored before and goes on with that report.
 
     :raise InvalidInput: when the file has no phone, email or reference column.
     """
@@ -102,10 +102,10 @@ def import_customers(csv_text: str, *, region: str | None = None, progress: Prog
     segment_names = [name for name in header if name and name not in CONTACT_COLUMNS and name not in VALUE_COLUMNS]
     total = _count_rows(csv_text) if progress else 0
     report, resume_at = CustomerImport(), 2
-    if checkpoint is not None:
-        if checkpoint.saved:
-            report, resume_at = CustomerImport.from_dict(checkpoint.saved["report"]), checkpoint.saved["next_line"]
-        report.runs.append(ImportRun(checkpoint.attempt, resume_at, resume_at - 1))
+    if run is not None:
+        if run.checkpoint:
+            report, resume_at = CustomerImport.from_dict(run.checkpoint["report"]), run.checkpoint["next_line"]
+        report.runs.append(ImportRun(run.attempt, resume_at, resume_at - 1))
     chunk: list[_Row] = []
     line = resume_at - 1
     for line, raw in enumerate(reader, start=2):
@@ -117,9 +117,9 @@ def import_customers(csv_text: str, *, region: str | None = None, progress: Prog
         except InvalidInput as error:
             report.rejected.append(RejectedRow(line, str(error)))
         if len(chunk) >= CHUNK:
-            _resolve_chunk(chunk, report, progress, total, checkpoint, line)
+            _resolve_chunk(chunk, report, progress, total, run, line)
             chunk = []
-    _resolve_chunk(chunk, report, progress, total, checkpoint, line)
+    _resolve_chunk(chunk, report, progress, total, run, line)
     return report
 
 
@@ -145,7 +145,7 @@ def import_customers_job(job_id: str, csv_text: str, region: str | None, languag
     def work(progress):
         with force_locale(language):
             return {"report": import_customers(csv_text, region=region, progress=progress,
-                                               checkpoint=progress.checkpoint).to_dict()}
+                                               run=progress.run).to_dict()}
 
     run_job(job_id, work)
 
@@ -246,7 +246,7 @@ def record_customer(fields: dict, *, region: str | None = None) -> tuple[Custome
 
 
 def _resolve_chunk(chunk: list[_Row], report: CustomerImport, progress: Progress | None, total: int,
-                   checkpoint: Checkpoint | None, through_line: int) -> None:
+                   run: JobRun | None, through_line: int) -> None:
     lookup = PreloadedLookup((row.keys, row.name) for row in chunk)
     pending_by_row = []
     for row in chunk:
@@ -258,10 +258,10 @@ def _resolve_chunk(chunk: list[_Row], report: CustomerImport, progress: Progress
         pending_by_row.append(pending)
     db.session.flush()
     report.review += sum(1 for pending in pending_by_row if pending and queue_duplicates(pending))
-    if checkpoint is not None:
+    if run is not None:
         # In the chunk's transaction: a worker killed before the commit stored neither.
         report.runs[-1].last_line = through_line
-        checkpoint.save({"next_line": through_line + 1, "report": report.to_dict()})
+        run.save_checkpoint({"next_line": through_line + 1, "report": report.to_dict()})
     db.session.commit()
     if progress:
         progress(report.read / total, _("%(done)d of %(total)d rows", done=report.read, total=total))

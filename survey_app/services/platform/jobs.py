@@ -65,15 +65,15 @@ def start_job(kind: str, task, *args, created_by_id: int | None = None) -> Job:
 
 
 @dataclass
-class Checkpoint:
-    """What the runs of a job before this one had stored, and the means to record what this one stores."""
+class JobRun:
+    """One run of a job (its first, or a retry): which it is, and the checkpoint the runs before it left."""
 
     job_id: str
     # 1 for the first run, one more for each retry.
     attempt: int
-    saved: dict | None
+    checkpoint: dict | None
 
-    def save(self, state: dict) -> None:
+    def save_checkpoint(self, state: dict) -> None:
         """Record ``state`` in the session's transaction, so it commits with the rows it describes or not at all.
 
         :raise JobStopped: when this run is no longer the job's live run.
@@ -83,25 +83,25 @@ class Checkpoint:
             execution_options={"synchronize_session": False})
         if written.rowcount == 0:
             raise JobStopped(self.job_id)
-        self.saved = state
+        self.checkpoint = state
 
 
 class JobProgress:
-    """The ``progress(fraction, message)`` a job's work calls; its ``checkpoint`` is for work that stores as it goes.
+    """The ``progress(fraction, message)`` a job's work calls; its ``run`` is for work that stores as it goes.
 
     Progress is written on a connection of its own, so it is visible while the work's own
     transaction is still open; writes are spaced at least half a second apart.
     """
 
-    def __init__(self, checkpoint: Checkpoint):
-        self.checkpoint = checkpoint
+    def __init__(self, run: JobRun):
+        self.run = run
         self._last = 0.0
 
     def __call__(self, fraction: float, message: str | None = None) -> None:
         now = time.monotonic()
         if now - self._last >= 0.5 or fraction >= 1.0:
             self._last = now
-            _write_run(self.checkpoint, progress=max(0.0, min(1.0, fraction)), message=message, heartbeat_at=now_utc())
+            _write_run(self.run, progress=max(0.0, min(1.0, fraction)), message=message, heartbeat_at=now_utc())
 
 
 def run_job(job_id: str, work: Callable[[JobProgress], dict]) -> None:
@@ -110,13 +110,13 @@ def run_job(job_id: str, work: Callable[[JobProgress], dict]) -> None:
     A job that is not waiting to start (it runs elsewhere, or it has ended) is left alone, so a
     task delivered twice runs once.
     """
-    checkpoint = _begin(job_id)
-    if checkpoint is None:
+    run = _begin(job_id)
+    if run is None:
         log.warning("job %s is not waiting to start; not run again", job_id)
         return
     try:
-        with _heartbeat(checkpoint):
-            result = work(JobProgress(checkpoint))
+        with _heartbeat(run):
+            result = work(JobProgress(run))
     except JobStopped:
         db.session.rollback()
         log.warning("job %s was given up on or started again while this run went on; it stopped", job_id)
@@ -126,17 +126,17 @@ def run_job(job_id: str, work: Callable[[JobProgress], dict]) -> None:
         log.exception("job %s failed", job_id)
         # A domain refusal says what to do; anything else is ours to read in the log, and the
         # page says so in the reader's language (an empty error).
-        _end_run(checkpoint, status=JobStatus.FAILED, error=str(error) if isinstance(error, DomainError) else "",
+        _end_run(run, status=JobStatus.FAILED, error=str(error) if isinstance(error, DomainError) else "",
                  finished_at=now_utc())
         return
-    _end_run(checkpoint, status=JobStatus.DONE, progress=1.0, result=result, finished_at=now_utc())
+    _end_run(run, status=JobStatus.DONE, progress=1.0, result=result, finished_at=now_utc())
 
 
 def _this_run(job_id: str, attempt: int):
     return sa.update(Job).where(Job.id == job_id, Job.attempt == attempt, Job.status == JobStatus.RUNNING)
 
 
-def _begin(job_id: str) -> Checkpoint | None:
+def _begin(job_id: str) -> JobRun | None:
     now = now_utc()
     with db.engine.begin() as connection:
         started = connection.execute(sa.update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED).values(
@@ -144,17 +144,17 @@ def _begin(job_id: str) -> Checkpoint | None:
         if started.rowcount == 0:
             return None
         attempt, saved = connection.execute(sa.select(Job.attempt, Job.checkpoint).where(Job.id == job_id)).one()
-    return Checkpoint(job_id, attempt, saved)
+    return JobRun(job_id, attempt, saved)
 
 
-def _write_run(run: Checkpoint, **values) -> None:
+def _write_run(run: JobRun, **values) -> None:
     """:raise JobStopped: when the run is no longer the job's live run."""
     with db.engine.begin() as connection:
         if connection.execute(_this_run(run.job_id, run.attempt).values(**values)).rowcount == 0:
             raise JobStopped(run.job_id)
 
 
-def _end_run(run: Checkpoint, **values) -> None:
+def _end_run(run: JobRun, **values) -> None:
     try:
         _write_run(run, **values)
     except JobStopped:
@@ -168,7 +168,7 @@ class _heartbeat:
     to lose, and no beat.
     """
 
-    def __init__(self, run: Checkpoint):
+    def __init__(self, run: JobRun):
         self.run = run
         self.stopped = threading.Event()
         self.thread = None
