@@ -1,6 +1,7 @@
 """Settings, read from environment variables; SQLite in ``instance/`` unless DATABASE_URL says otherwise."""
 import os
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +21,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'survey.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     # A respondent may take long over a page; the token stays valid for the browser session.
     WTF_CSRF_TIME_LIMIT = None
     # WTForms' own messages (a date that is none, a text too long) in the reader's language, from
@@ -79,6 +80,9 @@ class Config:
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
     HUEY_URL = os.environ.get("HUEY_URL", f"sqlite:///{ROOT / 'instance' / 'jobs.db'}")
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
+    # A running job whose worker has not written its heartbeat for this many seconds is marked
+    # failed (its worker was killed or its machine restarted); a live worker beats three times as often.
+    JOB_HEARTBEAT_TIMEOUT = float(os.environ.get("JOB_HEARTBEAT_TIMEOUT", "300"))
     # Report results: kept in each process unless CACHE_REDIS_URL names a Redis that every app
     # process shares (production runs several, and one fit should serve them all).
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")

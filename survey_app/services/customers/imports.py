@@ -17,10 +17,17 @@ from flask_babel import gettext as _
 
 from ...extensions import db
 from ...models import Customer
-from .matching import (ContactKeys, CustomerLookup, CustomerValues, PreloadedLookup, check_name, match_customer,
-                       queue_duplicates)
 from ..errors import InvalidInput
-from ..platform.jobs import Progress, job, run_job
+from ..platform.jobs import JobRun, Progress, job, run_job
+from .matching import (
+    ContactKeys,
+    CustomerLookup,
+    CustomerValues,
+    PreloadedLookup,
+    check_name,
+    match_customer,
+    queue_duplicates,
+)
 
 CONTACT_COLUMNS = ("name", "phone", "email", "reference")
 VALUE_COLUMNS = {
@@ -38,6 +45,16 @@ class RejectedRow:
 
 
 @dataclass
+class ImportRun:
+    """The lines one run of an import job went through and stored (a retry after its worker stopped is a run more)."""
+
+    attempt: int
+    first_line: int
+    # first_line - 1 until the run has stored its first chunk.
+    last_line: int
+
+
+@dataclass
 class CustomerImport:
     """Outcome of :func:`import_customers`: read = created + matched + rejected."""
 
@@ -47,9 +64,16 @@ class CustomerImport:
     # Rows that put a new pair of customers in the review queue.
     review: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
+    # For an import job, each of its runs in order: which lines each one stored.
+    runs: list[ImportRun] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CustomerImport":
+        return cls(**{**data, "rejected": [RejectedRow(**row) for row in data["rejected"]],
+                      "runs": [ImportRun(**run) for run in data["runs"]]})
 
 
 @dataclass
@@ -61,12 +85,15 @@ class _Row:
     values: CustomerValues
 
 
-def import_customers(csv_text: str, *, region: str | None = None, progress: Progress | None = None) -> CustomerImport:
+def import_customers(csv_text: str, *, region: str | None = None, progress: Progress | None = None,
+                     run: JobRun | None = None) -> CustomerImport:
     """Find or create one customer per row, calling ``progress(fraction, message)`` after each chunk.
 
     Commits after every chunk, so a long import holds no write lock for long (SQLite) and its
     progress can be written beside it; after a failure, importing the file again picks up where
-    it stopped, since the rows already imported only match.
+    it stopped, since the rows already imported only match. In a job's ``run``, each chunk
+    commits with a checkpoint of the line it reached and the report so far, and a retry of the
+    job skips the lines stored before and goes on with that report.
 
     :raise InvalidInput: when the file has no phone, email or reference column.
     """
@@ -74,18 +101,25 @@ def import_customers(csv_text: str, *, region: str | None = None, progress: Prog
     reader.fieldnames = header = _columns(reader.fieldnames)
     segment_names = [name for name in header if name and name not in CONTACT_COLUMNS and name not in VALUE_COLUMNS]
     total = _count_rows(csv_text) if progress else 0
-    report = CustomerImport()
+    report, resume_at = CustomerImport(), 2
+    if run is not None:
+        if run.checkpoint:
+            report, resume_at = CustomerImport.from_dict(run.checkpoint["report"]), run.checkpoint["next_line"]
+        report.runs.append(ImportRun(run.attempt, resume_at, resume_at - 1))
     chunk: list[_Row] = []
+    line = resume_at - 1
     for line, raw in enumerate(reader, start=2):
+        if line < resume_at:
+            continue  # stored by an earlier run of this job
         report.read += 1
         try:
             chunk.append(_parse(line, raw, segment_names, region))
         except InvalidInput as error:
             report.rejected.append(RejectedRow(line, str(error)))
         if len(chunk) >= CHUNK:
-            _resolve_chunk(chunk, report, progress, total)
+            _resolve_chunk(chunk, report, progress, total, run, line)
             chunk = []
-    _resolve_chunk(chunk, report, progress, total)
+    _resolve_chunk(chunk, report, progress, total, run, line)
     return report
 
 
@@ -110,7 +144,8 @@ def import_customers_job(job_id: str, csv_text: str, region: str | None, languag
 
     def work(progress):
         with force_locale(language):
-            return {"report": import_customers(csv_text, region=region, progress=progress).to_dict()}
+            return {"report": import_customers(csv_text, region=region, progress=progress,
+                                               run=progress.run).to_dict()}
 
     run_job(job_id, work)
 
@@ -210,7 +245,8 @@ def record_customer(fields: dict, *, region: str | None = None) -> tuple[Custome
     return customer, created, review
 
 
-def _resolve_chunk(chunk: list[_Row], report: CustomerImport, progress: Progress | None, total: int) -> None:
+def _resolve_chunk(chunk: list[_Row], report: CustomerImport, progress: Progress | None, total: int,
+                   run: JobRun | None, through_line: int) -> None:
     lookup = PreloadedLookup((row.keys, row.name) for row in chunk)
     pending_by_row = []
     for row in chunk:
@@ -222,6 +258,10 @@ def _resolve_chunk(chunk: list[_Row], report: CustomerImport, progress: Progress
         pending_by_row.append(pending)
     db.session.flush()
     report.review += sum(1 for pending in pending_by_row if pending and queue_duplicates(pending))
+    if run is not None:
+        # In the chunk's transaction: a worker killed before the commit stored neither.
+        report.runs[-1].last_line = through_line
+        run.save_checkpoint({"next_line": through_line + 1, "report": report.to_dict()})
     db.session.commit()
     if progress:
         progress(report.read / total, _("%(done)d of %(total)d rows", done=report.read, total=total))

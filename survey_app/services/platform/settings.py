@@ -51,6 +51,8 @@ class Settings:
     follow_up_score: float
     follow_up_nps_detractors: bool
     complaint_photo_max_bytes: int
+    # Seconds without a heartbeat after which a running job counts as having lost its worker.
+    job_heartbeat_timeout: float
     mail: MailSettings
 
     @classmethod
@@ -81,6 +83,7 @@ class Settings:
             follow_up_score=float(config["FOLLOW_UP_SCORE"]),
             follow_up_nps_detractors=bool(config["FOLLOW_UP_NPS_DETRACTORS"]),
             complaint_photo_max_bytes=int(config["COMPLAINT_PHOTO_MAX_BYTES"]),
+            job_heartbeat_timeout=_positive(float(config["JOB_HEARTBEAT_TIMEOUT"]), "JOB_HEARTBEAT_TIMEOUT"),
             mail=MailSettings(
                 backend=config["MAIL_BACKEND"], sender=config["MAIL_FROM"], file_dir=config["MAIL_FILE_DIR"],
                 smtp_host=config["SMTP_HOST"], smtp_port=int(config["SMTP_PORT"]),
@@ -88,6 +91,12 @@ class Settings:
                 smtp_starttls=bool(config["SMTP_STARTTLS"]),
             ),
         )
+
+
+def _positive(value: float, name: str) -> float:
+    if not value > 0:
+        raise ValueError(f"{name} must be more than 0, not {value}")
+    return value
 
 
 def init_app(app: Flask) -> None:
