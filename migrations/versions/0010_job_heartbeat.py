@@ -1,7 +1,7 @@
 """Jobs beat while they run, so a job whose worker stopped is marked failed; a failed job can be queued again
 
-Revision ID: 0009_job_heartbeat
-Revises: 0008_sla_policy_hours
+Revision ID: 0010_job_heartbeat
+Revises: 0009_approved_decisions
 Create Date: 2026-12-01 23:50:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 import survey_app.models.base
 
-revision = "0009_job_heartbeat"
-down_revision = "0008_sla_policy_hours"
+revision = "0010_job_heartbeat"
+down_revision = "0009_approved_decisions"
 branch_labels = None
 depends_on = None
 
