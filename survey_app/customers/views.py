@@ -8,16 +8,32 @@ from ..auth.access import role_required
 from ..extensions import db
 from ..i18n import current_language
 from ..jobs.views import own_job_or_404
-from ..models import AuditAction, ConsentSource, Customer, CustomerMerge, DuplicateCandidate, Role
-from ..services.cases import labels as complaint_labels
-from ..services.platform import audit
+from ..models import (
+    AuditAction,
+    ConsentSource,
+    Customer,
+    CustomerMerge,
+    DuplicateCandidate,
+    Role,
+)
 from ..services import cases, customers
-from ..services.customers import consent, labels, merges
+from ..services.cases import labels as complaint_labels
 from ..services.cases.labels import category_label
+from ..services.customers import consent, labels, merges
 from ..services.errors import Conflict, InvalidInput
+from ..services.platform import audit
 from ..services.platform.jobs import start_job
-from .forms import ConsentForm, CustomerKeysForm, ImportCustomersForm, MergeForm, NoteForm, RemovalForm, SearchForm
 from ..services.platform.settings import settings
+from ..services.platform.uploads import read_csv_upload
+from .forms import (
+    ConsentForm,
+    CustomerKeysForm,
+    ImportCustomersForm,
+    MergeForm,
+    NoteForm,
+    RemovalForm,
+    SearchForm,
+)
 
 bp = Blueprint("customers", __name__)
 IMPORT_JOB = "customer_import"
@@ -213,14 +229,14 @@ def upload():
     form = ImportCustomersForm()
     if not form.validate_on_submit():
         return render_template("customers/import.html", form=form), 422 if form.errors else 200
-    text = form.file.data.read().decode("utf-8-sig", errors="replace")
     try:
-        customers.check_columns(text)
+        upload = read_csv_upload(form.file.data.read())
+        customers.check_columns(upload.text)
     except InvalidInput as error:
         form.file.errors.append(str(error))
         return render_template("customers/import.html", form=form), 422
-    record = start_job(IMPORT_JOB, customers.import_customers_job, text, settings().default_phone_region, current_language(),
-                       created_by_id=current_user.id)
+    record = start_job(IMPORT_JOB, customers.import_customers_job, upload.text, settings().default_phone_region,
+                       current_language(), upload.encoding, created_by_id=current_user.id)
     return redirect(url_for("customers.import_result", job_id=record.id), code=303)
 
 

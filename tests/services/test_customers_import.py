@@ -16,7 +16,7 @@ from tests.snapshots import count
 CSV = """Name,Phone,Email,Reference,Tier,Annual_Spend,First_Purchase_On,Purchase_Count
 Li Lei,13800138000,li@example.com,R-1,gold,"1,200.50",2019-05-01,7
 Han Meimei,,han@example.com,,silver,,,
-Li Lei again,+86 138 0013 8000,,,,,,
+LI LEI,+86 138 0013 8000,,,,,,
 Bad Phone,12345,,,,,,
 Nobody,,,,,,,
 Bad Spend,13900139000,,,,lots,,
