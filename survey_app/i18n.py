@@ -53,3 +53,11 @@ def business_time(moment) -> str:
     if moment is None:
         return ""
     return moment.astimezone(settings().business_timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def business_date(moment) -> str:
+    """The day a UTC moment falls on in the firm's time zone: a customer created at 20:00 UTC on
+    1 March is a customer since 2 March in Shanghai, the day beside their events on the page."""
+    if moment is None:
+        return ""
+    return moment.astimezone(settings().business_timezone).date().isoformat()
