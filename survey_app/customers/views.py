@@ -76,6 +76,7 @@ def detail(customer_id: int):
 def _detail_page(customer: Customer, kinds=frozenset(), note_form=None, consent_form=None, status=200):
     return render_template(
         "customers/detail.html", customer=customer, survivor=customers.active_customer(customer),
+        merged_keys=merges.merged_keys(customer),
         entries=customers.timeline(customer, kinds or None), kinds=list(customers.EntryKind),
         chosen={k.value for k in kinds}, consent_state=consent.consent_state(customer),
         category_label=category_label, state_label=cases.state_label, event_label=cases.event_label,
