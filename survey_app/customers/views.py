@@ -14,9 +14,10 @@ from ..models import (
     Customer,
     CustomerMerge,
     DuplicateCandidate,
+    Response,
     Role,
 )
-from ..services import cases, customers
+from ..services import cases, customers, surveys
 from ..services.cases import labels as complaint_labels
 from ..services.cases.labels import category_label
 from ..services.customers import consent, labels, merges
@@ -74,15 +75,35 @@ def detail(customer_id: int):
 
 
 def _detail_page(customer: Customer, kinds=frozenset(), note_form=None, consent_form=None, status=200):
+    entries = customers.timeline(customer, kinds or None)
+    language = current_language()
     return render_template(
         "customers/detail.html", customer=customer, survivor=customers.active_customer(customer),
-        merged_keys=merges.merged_keys(customer),
-        entries=customers.timeline(customer, kinds or None), kinds=list(customers.EntryKind),
+        merged_keys=merges.merged_keys(customer), entries=entries, kinds=list(customers.EntryKind),
+        headlines={e.item.id: surveys.headline_scores(e.item, language) for e in entries
+                   if e.kind is customers.EntryKind.SURVEY},
         chosen={k.value for k in kinds}, consent_state=consent.consent_state(customer),
         category_label=category_label, state_label=cases.state_label, event_label=cases.event_label,
         note_form=note_form or NoteForm(),
         consent_form=consent_form or ConsentForm(), removal_form=RemovalForm(), action_form=FlaskForm(),
     ), status
+
+
+@bp.get("/<int:customer_id>/responses/<int:response_id>")
+@role_required(Role.AGENT)
+def response(customer_id: int, response_id: int):
+    """One of the customer's survey responses, question by question, each answer on its own scale; audited.
+
+    :raise 404: when the response is not this customer's. :raise 403: when the user may not see the customer.
+    """
+    customer = _customer(customer_id)
+    answered = db.get_or_404(Response, response_id)
+    if answered.customer_id != customer.id:
+        abort(404)
+    audit.record_access(current_user, AuditAction.VIEW_CUSTOMER, [customer.id],
+                        f"/staff/customers/{customer.id}/responses/{answered.id}")
+    return render_template("customers/response.html", customer=customer, response=answered,
+                           lines=surveys.answer_sheet(answered, current_language()))
 
 
 @bp.post("/<int:customer_id>/notes")
