@@ -13,6 +13,7 @@ from survey_app.models import (
     DuplicateStatus,
     Job,
 )
+from tests.factories import make_survey
 from tests.snapshots import count
 
 EN = {"Accept-Language": "en"}
@@ -124,3 +125,19 @@ def test_the_reviewer_links_or_keeps_apart_a_conflicting_row(client, staff, auth
         assert db.session.get(DuplicateCandidate, candidate.id).status is DuplicateStatus.DISMISSED
         assert db.session.get(Customer, other.id).merged_into_id is None
     assert db.session.get(Customer, wang.id).reference == "R-1"
+
+
+def test_an_invitation_upload_reads_gb18030_and_rejects_lost_text(client, staff, auth):
+    wave = str(make_survey("shop").waves[0].id)
+    auth.login("manager")
+    data = "name,phone\n张伟,13800138000\n\ufffd\ufffd,13900139000\n".encode("gb18030")
+    reply = client.post("/staff/surveys/shop/invitations", data={"file": (io.BytesIO(data), "people.csv"),
+                                                                  "wave": wave},
+                        content_type="multipart/form-data", headers=EN)
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 200 and "stands for text lost before the file was saved" in html
+    assert list(db.session.scalars(sa.select(Customer.name))) == ["张伟"]
+    refused = client.post("/staff/surveys/shop/invitations",
+                          data={"file": (io.BytesIO(b"name\n\xff\xfe\x80"), "p.csv"), "wave": wave},
+                          content_type="multipart/form-data", headers=EN)
+    assert refused.status_code == 422 and "not UTF-8 or GB18030" in refused.get_data(as_text=True)

@@ -21,6 +21,7 @@ from ...extensions import db
 from ...models import Customer, DuplicateReason
 from ..errors import InvalidInput
 from ..platform.jobs import Progress, job, run_job
+from ..platform.uploads import LOST_TEXT, refuse_lost_text
 from .labels import DUPLICATE_REASON_LABELS, FIELD_LABELS
 from .matching import (
     ContactKeys,
@@ -40,9 +41,6 @@ VALUE_COLUMNS = {
     "purchase_count": "purchase_count", "purchases": "purchase_count",
 }
 CHUNK = 2000
-# U+FFFD, what a tool writes for characters it could not read: the names it stood for are lost,
-# and storing it would keep "����" as a customer's name.
-LOST_TEXT = "\ufffd"
 
 
 @dataclass
@@ -154,9 +152,7 @@ def _count_rows(csv_text: str) -> int:
 
 def _parse(line: int, raw: dict, segment_names: list[str], region: str | None) -> _Row:
     cell = {name: (value or "").strip() for name, value in raw.items() if name is not None and isinstance(value, str)}
-    if any(LOST_TEXT in value for value in cell.values()):
-        raise InvalidInput(_("Contains “%(mark)s”, which stands for text lost before the file was saved: correct the "
-                             "row and import it again.", mark=LOST_TEXT))
+    refuse_lost_text(cell.values())
     keys = ContactKeys.parse(cell.get("phone"), cell.get("email"), cell.get("reference"), region)
     check_name(cell.get("name"))
     if not keys.any():

@@ -16,13 +16,22 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...models import AuditAction, ContactChannel, ContactPurpose, Invitation, StaffUser, Survey, Wave
+from ...models import (
+    AuditAction,
+    ContactChannel,
+    ContactPurpose,
+    Invitation,
+    StaffUser,
+    Survey,
+    Wave,
+)
 from ...models.base import now_utc
-from ..platform import audit
-from ..platform.spreadsheets import SafeCsvWriter
 from ..customers import consent
 from ..customers.matching import ContactKeys, check_name, note_arrival, resolve_customer
 from ..errors import InvalidInput
+from ..platform import audit
+from ..platform.spreadsheets import SafeCsvWriter
+from ..platform.uploads import refuse_lost_text
 
 CONTACT_COLUMNS = ("name", "phone", "email", "reference")
 
@@ -70,6 +79,7 @@ def import_invitations(
     for line, row in enumerate(reader, start=2):
         report.read += 1
         try:
+            refuse_lost_text(row.values())
             keys = ContactKeys.parse(row.get("phone"), row.get("email"), row.get("reference"), region)
             check_name(row.get("name"))
         except InvalidInput as error:
