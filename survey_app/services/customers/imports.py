@@ -264,10 +264,11 @@ def _resolve_chunk(chunk: list[_Row], report: CustomerImport, progress: Progress
 
 
 def _review_reason(pair: PendingDuplicate) -> str:
-    """Why a row went to the review queue, naming the customer it was not applied to."""
+    """Why a row went to the review queue, naming the pair of customers waiting there."""
     existing, evidence = pair.first, pair.evidence
     if pair.reason is not DuplicateReason.KEY_CONFLICT:
-        return _("%(why)s: %(customer)s.", why=DUPLICATE_REASON_LABELS[pair.reason], customer=_named(existing))
+        return _("%(why)s: %(first)s and %(second)s.", why=DUPLICATE_REASON_LABELS[pair.reason],
+                 first=_named(pair.first), second=_named(pair.second))
     key = evidence["matched"][0]
     if "name" in evidence:
         return _("%(key)s %(value)s belongs to %(customer)s, but this row names %(name)s: %(customer)s was left "
