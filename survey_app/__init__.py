@@ -20,7 +20,14 @@ from .customers.optout import bp as optout_bp
 from .errors import bp as errors_bp
 from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 from .health import bp as health_bp
-from .i18n import business_time, current_language, remember_locale, select_locale, url_in_language
+from .i18n import (
+    business_date,
+    business_time,
+    current_language,
+    remember_locale,
+    select_locale,
+    url_in_language,
+)
 from .jobs import bp as jobs_bp
 from .models import StaffUser
 from .reports import bp as reports_bp
@@ -75,6 +82,7 @@ def _init_extensions(app: Flask) -> None:
 
     app.after_request(remember_locale)
     app.add_template_filter(business_time, "business_time")
+    app.add_template_filter(business_date, "business_date")
 
     @app.context_processor
     def template_globals():

@@ -19,6 +19,7 @@ from .services.errors import DomainError
 from .services.platform import users as user_service
 from .services.platform.api_tokens import create_token
 from .services.platform.settings import settings
+from .services.platform.uploads import read_csv_upload
 
 users_cli = AppGroup("users", help="Staff accounts.")
 instruments_cli = AppGroup("instruments", help="Questionnaire instruments.")
@@ -101,19 +102,24 @@ def demo(seed):
 
 
 @customers_cli.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def import_customers(file, output):
     """Import customers from a CSV file: name, phone, email, reference, value and segment columns."""
     try:
-        report = customers.import_customers(file.read(), region=settings().default_phone_region)
+        upload = read_csv_upload(file.read())
+        report = customers.import_customers(upload.text, region=settings().default_phone_region,
+                                            encoding=upload.encoding)
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     if output == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
+    click.echo(f"file read as {report.encoding}")
     click.echo(f"read {report.read}, created {report.created}, matched {report.matched}, "
                f"sent to review {report.review}, rejected {len(report.rejected)}")
+    for row in report.sent_to_review:
+        click.echo(f"line {row.line}, sent to review: {row.reason}")
     for row in report.rejected:
         click.echo(f"line {row.line}: {row.reason}")
 

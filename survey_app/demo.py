@@ -1,7 +1,7 @@
 """Demo data for ``make run``: staff accounts, two published surveys and responses drawn from a
 population model whose structural paths are known, so the analysis has real structure to find."""
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from graphlib import TopologicalSorter
 
 import numpy as np
@@ -9,15 +9,49 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from .extensions import db
-from .models import (CallbackDraw, CaseEvent, CaseState, Channel, Complaint, ConsentSource, ContactChannel,
-                     ContactPurpose, Customer, DuplicateCandidate, DuplicateStatus, Response, ResponseSegment,
-                     ResponseStatus, Role, SlaPolicy, StaffUser, Survey, Team)
+from .models import (
+    CallbackDraw,
+    CaseEvent,
+    CaseState,
+    Channel,
+    Complaint,
+    ConsentSource,
+    ContactChannel,
+    ContactPurpose,
+    Customer,
+    DuplicateCandidate,
+    DuplicateStatus,
+    Response,
+    ResponseSegment,
+    ResponseStatus,
+    Role,
+    SlaPolicy,
+    StaffUser,
+    Survey,
+    Team,
+)
 from .models.base import now_utc
 from .services import surveys
-from .services.cases import CUSTOMER_ACTOR, Actor, ComplaintInput, file_complaint, merge, transition
+from .services.cases import (
+    CUSTOMER_ACTOR,
+    Actor,
+    ComplaintInput,
+    file_complaint,
+    merge,
+    transition,
+)
 from .services.cases.first_contact import settle_at_first_contact
-from .services.customers import (ContactKeys, add_note, callbacks, consent, find_by_keys, import_customers, merges,
-                                 request_removal, resolve_customer)
+from .services.customers import (
+    ContactKeys,
+    add_note,
+    callbacks,
+    consent,
+    find_by_keys,
+    import_customers,
+    merges,
+    request_removal,
+    resolve_customer,
+)
 from .services.platform.settings import settings
 from .services.surveys import SurveySpec, issue_invitation, new_form_key, publish_survey
 
@@ -142,8 +176,8 @@ def create_demo_complaints() -> list[str]:
         Actor.staff(staff["agent"]), {"decision": "We apologised and explained the returns rule; lid replaced.",
                                       "remedy": "apology", "root_cause": "Returns rule not known at the till",
                                       "resolution_code": "upheld"}, now=start + timedelta(minutes=40))
-    return [f"complaints: one case in each of the {len(CaseState)} states and one settled at first contact, "
-            f"e.g. /staff/cases/{received.reference}"]
+    return [(f"complaints: one case in each of the {len(CaseState)} states and one settled at first contact, "
+             f"e.g. /staff/cases/{received.reference}")]
 
 
 def create_demo_callbacks() -> list[str]:
@@ -157,7 +191,7 @@ def create_demo_callbacks() -> list[str]:
     if latest is None:
         return []
     if latest.tzinfo is None:  # max() bypasses the column type on SQLite
-        latest = latest.replace(tzinfo=timezone.utc)
+        latest = latest.replace(tzinfo=UTC)
     supervisor = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == "supervisor"))
     refuses = find_by_keys(ContactKeys(phone="+8613900000004"))
     if refuses is not None:
@@ -191,7 +225,7 @@ def _acsi_demo(rng: np.random.Generator, n: int) -> None:
     for index, (row, store) in enumerate(answers):
         wave = survey.waves[0] if index < n // 2 else survey.waves[1]
         start = first if wave is survey.waves[0] else second
-        when = datetime.combine(start + timedelta(days=int(rng.integers(0, 30))), time(9), timezone.utc)
+        when = datetime.combine(start + timedelta(days=int(rng.integers(0, 30))), time(9), UTC)
         when += timedelta(minutes=int(rng.integers(0, 600)))
         customer_id = invitation_id = None
         if index % 5 == 0:  # one in five answered a personal invitation
@@ -221,7 +255,7 @@ def _customer_demo() -> list[str]:
         "Zhang Wei,+8613900000001,zhang.wei@example.com,,gold,5200.00,2018-03-02,41",
         "Zhang Wei,+8613900000002,,,,,,",  # same name, neighbouring number: to review
         "Wang Fang,+8613900000003,wang.fang@example.com,,silver,800.00,2021-07-09,5",
-        "W. Fang,+8613900000004,WANG.FANG@example.com,,,,,",  # the same email: matched, not a new customer
+        "Wang Fang,+8613900000004,WANG.FANG@example.com,,,,,",  # the same email: matched, not a new customer
         "Liu Yang,+8613900000005,liu.yang@example.com,,basic,300.00,2023-01-20,2",
         "Liu Yang,+8613900000006,liu.yang@example.net,,,,,",  # merged below, undoable
     ]
@@ -238,8 +272,8 @@ def _customer_demo() -> list[str]:
     add_note(find_by_keys(ContactKeys(phone="+8613900000001")), "Prefers calls after 18:00", actor=supervisor)
     waiting = db.session.scalar(sa.select(sa.func.count(DuplicateCandidate.id))
                                 .where(DuplicateCandidate.status == DuplicateStatus.OPEN))
-    return [f"customers imported: {report.created} created, {report.matched} matched; "
-            f"{waiting} possible duplicates to review, one merge to undo, 2 opted out, 1 removal request"]
+    return [(f"customers imported: {report.created} created, {report.matched} matched; "
+             f"{waiting} possible duplicates to review, one merge to undo, 2 opted out, 1 removal request")]
 
 
 def _nps_demo(rng: np.random.Generator, n: int) -> None:
@@ -297,7 +331,7 @@ def simulate_answers(instrument, true_paths: dict, n: int, rng: np.random.Genera
         scores[construct] = explained + rng.normal(0.0, noise_sd, n)
         if construct == "quality":
             scores[construct] = scores[construct] + np.asarray(shifts)[stores]
-    rows = [dict() for _ in range(n)]
+    rows = [{} for _ in range(n)]
     for item in instrument.items:
         scale = item.scale
         latent = LOADING * scores[item.construct] + np.sqrt(1 - LOADING**2) * rng.normal(0, 1, n)

@@ -69,3 +69,11 @@ def from_business_time(wall_clock: datetime | None) -> datetime | None:
     if wall_clock is None:
         return None
     return wall_clock.replace(tzinfo=settings().business_timezone).astimezone(UTC)
+
+
+def business_date(moment) -> str:
+    """The day a UTC moment falls on in the firm's time zone: a customer created at 20:00 UTC on
+    1 March is a customer since 2 March in Shanghai, the day beside their events on the page."""
+    if moment is None:
+        return ""
+    return moment.astimezone(settings().business_timezone).date().isoformat()

@@ -66,11 +66,19 @@ def progress(job_id: str):
 @bp.get("/<month>")
 @role_required(Role.SUPERVISOR)
 def draw(month: str):
-    """Each agent's customers to call with a form per callback, who was not drawn and why, and the scores.
+    """Each agent's customers to call with a form per callback, who was not drawn and why, and the scores;
+    for a month not drawn yet, that it is not, with the button to draw it.
 
-    :raise 404: when the month has not been drawn.
+    :raise 404: when ``month`` is not a month (YYYY-MM).
     """
-    return _draw_page(_draw(month))
+    found = callbacks.draw_of(month)
+    if found is not None:
+        return _draw_page(found)
+    try:
+        begun = callbacks.has_begun(month)
+    except InvalidInput:
+        abort(404)
+    return render_template("callbacks/undrawn.html", month=month, begun=begun, form=DrawForm(month=month))
 
 
 def _draw_page(draw, failed: Callback | None = None, failed_form: OutcomeForm | None = None, status: int = 200):
@@ -110,11 +118,3 @@ def record_outcome(callback_id: int):
         return _draw_page(callback.draw, callback, form, 422)
     flash(_("Outcome recorded for %(name)s.", name=callback.customer.name or callback.customer.phone), "success")
     return redirect(url_for("callbacks.draw", month=callback.draw.month, _anchor=f"callback-{callback.id}"), code=303)
-
-
-def _draw(month: str):
-    """:raise 404: when ``month`` has not been drawn."""
-    found = callbacks.draw_of(month)
-    if found is None:
-        abort(404)
-    return found

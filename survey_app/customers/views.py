@@ -8,16 +8,33 @@ from ..auth.access import role_required
 from ..extensions import db
 from ..i18n import current_language
 from ..jobs.views import own_job_or_404
-from ..models import AuditAction, ConsentSource, Customer, CustomerMerge, DuplicateCandidate, Role
+from ..models import (
+    AuditAction,
+    ConsentSource,
+    Customer,
+    CustomerMerge,
+    DuplicateCandidate,
+    Response,
+    Role,
+)
+from ..services import cases, customers, surveys
 from ..services.cases import labels as complaint_labels
-from ..services.platform import audit
-from ..services import cases, customers
-from ..services.customers import consent, labels, merges
 from ..services.cases.labels import category_label
+from ..services.customers import consent, labels, merges
 from ..services.errors import Conflict, InvalidInput
+from ..services.platform import audit
 from ..services.platform.jobs import start_job
-from .forms import ConsentForm, CustomerKeysForm, ImportCustomersForm, MergeForm, NoteForm, RemovalForm, SearchForm
 from ..services.platform.settings import settings
+from ..services.platform.uploads import read_csv_upload
+from .forms import (
+    ConsentForm,
+    CustomerKeysForm,
+    ImportCustomersForm,
+    MergeForm,
+    NoteForm,
+    RemovalForm,
+    SearchForm,
+)
 
 bp = Blueprint("customers", __name__)
 IMPORT_JOB = "customer_import"
@@ -58,14 +75,35 @@ def detail(customer_id: int):
 
 
 def _detail_page(customer: Customer, kinds=frozenset(), note_form=None, consent_form=None, status=200):
+    entries = customers.timeline(customer, kinds or None)
+    language = current_language()
     return render_template(
         "customers/detail.html", customer=customer, survivor=customers.active_customer(customer),
-        entries=customers.timeline(customer, kinds or None), kinds=list(customers.EntryKind),
+        merged_keys=merges.merged_keys(customer), entries=entries, kinds=list(customers.EntryKind),
+        headlines={e.item.id: surveys.headline_scores(e.item, language) for e in entries
+                   if e.kind is customers.EntryKind.SURVEY},
         chosen={k.value for k in kinds}, consent_state=consent.consent_state(customer),
         category_label=category_label, state_label=cases.state_label, event_label=cases.event_label,
         note_form=note_form or NoteForm(),
         consent_form=consent_form or ConsentForm(), removal_form=RemovalForm(), action_form=FlaskForm(),
     ), status
+
+
+@bp.get("/<int:customer_id>/responses/<int:response_id>")
+@role_required(Role.AGENT)
+def response(customer_id: int, response_id: int):
+    """One of the customer's survey responses, question by question, each answer on its own scale; audited.
+
+    :raise 404: when the response is not this customer's. :raise 403: when the user may not see the customer.
+    """
+    customer = _customer(customer_id)
+    answered = db.get_or_404(Response, response_id)
+    if answered.customer_id != customer.id:
+        abort(404)
+    audit.record_access(current_user, AuditAction.VIEW_CUSTOMER, [customer.id],
+                        f"/staff/customers/{customer.id}/responses/{answered.id}")
+    return render_template("customers/response.html", customer=customer, response=answered,
+                           lines=surveys.answer_sheet(answered, current_language()))
 
 
 @bp.post("/<int:customer_id>/notes")
@@ -213,14 +251,14 @@ def upload():
     form = ImportCustomersForm()
     if not form.validate_on_submit():
         return render_template("customers/import.html", form=form), 422 if form.errors else 200
-    text = form.file.data.read().decode("utf-8-sig", errors="replace")
     try:
-        customers.check_columns(text)
+        upload = read_csv_upload(form.file.data.read())
+        customers.check_columns(upload.text)
     except InvalidInput as error:
         form.file.errors.append(str(error))
         return render_template("customers/import.html", form=form), 422
-    record = start_job(IMPORT_JOB, customers.import_customers_job, text, settings().default_phone_region, current_language(),
-                       created_by_id=current_user.id)
+    record = start_job(IMPORT_JOB, customers.import_customers_job, upload.text, settings().default_phone_region,
+                       current_language(), upload.encoding, created_by_id=current_user.id)
     return redirect(url_for("customers.import_result", job_id=record.id), code=303)
 
 

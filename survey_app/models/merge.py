@@ -17,6 +17,8 @@ class DuplicateReason(enum.StrEnum):
     SHARED_KEY = "shared_key"
     SIMILAR_PHONE = "similar_phone"
     SIMILAR_EMAIL = "similar_email"
+    # A record's phone, email or reference found a customer whose name or reference differs.
+    KEY_CONFLICT = "key_conflict"
 
 
 class DuplicateStatus(enum.StrEnum):

@@ -83,16 +83,3 @@ def parse_segments(text: str) -> dict[str, list[str]]:
         raise InvalidInput(_("Please correct the marked fields."), {"segments": " ".join(problems)})
     return fields
 
-
-def decode_upload(data: bytes) -> str:
-    """Text of an uploaded CSV: UTF-8 (with or without BOM), or GB18030 as Excel saves it on
-    Chinese Windows.
-
-    :raise InvalidInput: when it is neither, rather than importing garbled names.
-    """
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput(_("The file is not UTF-8 or GB18030 text; save it as CSV UTF-8 and try again."))

@@ -22,9 +22,10 @@ from ..models.base import now_utc
 from ..services import reporting, surveys
 from ..services.errors import Conflict, InvalidInput, NotFound
 from ..services.platform.settings import settings
+from ..services.platform.uploads import read_csv_upload
 from ..services.surveys import available_instruments, instrument_of
 from .forms import ImportInvitationsForm, PublishSurveyForm, WaveForm
-from .publishing import decode_upload, spec_from_form
+from .publishing import spec_from_form
 
 bp = Blueprint("surveys", __name__)
 
@@ -128,7 +129,7 @@ def import_invitations(slug: str):
     wave = db.session.get(Wave, form.wave.data) if form.wave.data else None
     try:
         report = surveys.import_invitations(
-            survey, decode_upload(form.file.data.read()), secret_key=settings().secret_key, wave=wave,
+            survey, read_csv_upload(form.file.data.read()).text, secret_key=settings().secret_key, wave=wave,
             days_valid=settings().invitation_days_valid, region=settings().default_phone_region,
         )
     except InvalidInput as error:

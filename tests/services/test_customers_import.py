@@ -16,7 +16,7 @@ from tests.snapshots import count
 CSV = """Name,Phone,Email,Reference,Tier,Annual_Spend,First_Purchase_On,Purchase_Count
 Li Lei,13800138000,li@example.com,R-1,gold,"1,200.50",2019-05-01,7
 Han Meimei,,han@example.com,,silver,,,
-Li Lei again,+86 138 0013 8000,,,,,,
+LI LEI,+86 138 0013 8000,,,,,,
 Bad Phone,12345,,,,,,
 Nobody,,,,,,,
 Bad Spend,13900139000,,,,lots,,
@@ -38,6 +38,8 @@ def test_import_reports_every_row(app):
         (9, "-3 is not a valid number of purchases."),
     ]
     assert report.read == report.created + report.matched + len(report.rejected)
+    assert [(r.line, r.reason) for r in report.sent_to_review] == [
+        (11, "Same name, similar phone: Wang Wu and wang wu.")]
     li = db.session.scalar(sa.select(Customer).where(Customer.reference == "R-1"))
     assert (li.phone, li.email, li.segments) == ("+8613800138000", "li@example.com", {"tier": "gold"})
     assert (li.annual_spend, li.first_purchase_on, li.purchase_count) == (Decimal("1200.50"), date(2019, 5, 1), 7)

@@ -1,7 +1,7 @@
 """Staff pages of the monthly callback check: who may open them, the draw through the job queue,
 outcomes with what was typed kept, CSRF, and the customer page showing the callbacks."""
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -10,14 +10,14 @@ from survey_app.extensions import db
 from survey_app.models import Callback, CallbackDraw, CallbackStatus, Job
 from survey_app.services.customers import callbacks, consent
 from survey_app.services.platform.jobs import create_job
-from tests.factories import make_complaint
 from tests import factories
+from tests.factories import make_complaint
 
 ROLES = ["agent", "supervisor", "manager", "admin"]
 EN = {"Accept-Language": "en"}
 
 
-def serve(agent, case, at=datetime(2026, 3, 15, 4, tzinfo=timezone.utc)):
+def serve(agent, case, at=datetime(2026, 3, 15, 4, tzinfo=UTC)):
     factories.serve(agent, case, at)
 
 
@@ -118,9 +118,10 @@ def test_a_bad_month_is_refused_with_what_was_typed(client, auth, staff, served,
     assert db.session.scalar(sa.select(sa.func.count(CallbackDraw.id))) == 0
 
 
-def test_an_undrawn_month_and_other_peoples_jobs_are_not_found(client, auth, staff, drawn):
+def test_a_malformed_month_and_other_peoples_jobs_are_not_found(client, auth, staff, drawn):
     auth.login("supervisor")
-    assert client.get("/staff/callbacks/2026-02").status_code == 404
+    assert client.get("/staff/callbacks/2026-13").status_code == 404
+    assert client.get("/staff/callbacks/march").status_code == 404
     theirs = create_job("callback_draw", created_by_id=staff["manager"].id)
     other_kind = create_job("customer_import", created_by_id=staff["supervisor"].id)
     assert client.get(f"/staff/callbacks/jobs/{theirs.id}").status_code == 404
@@ -227,3 +228,39 @@ def test_the_customer_page_shows_callbacks(client, auth, staff, drawn):
     only = client.get(f"/staff/customers/{callback.customer_id}?kind=callback", headers=EN).get_data(as_text=True)
     assert "Drawn for a callback" in only and "Message sent" not in only
     assert "Callbacks" in only
+
+
+NOBODY_DRAWN = "Nobody was drawn"
+EVERYONE_DRAWABLE = "Every customer served could be drawn."
+
+
+def test_a_month_not_drawn_yet_says_so_with_the_button_to_draw_it(client, auth, staff, served):
+    auth.login("supervisor")
+    reply = client.get("/staff/callbacks/2026-03", headers=EN)
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 200 and "2026-03 has not been drawn yet." in html
+    assert NOBODY_DRAWN not in html and EVERYONE_DRAWABLE not in html
+    assert 'action="/staff/callbacks/draw"' in html and 'name="month" value="2026-03"' in html
+    drawn = client.post("/staff/callbacks/draw", data={"month": "2026-03", "per_agent": 5}, follow_redirects=True,
+                        headers=EN).get_data(as_text=True)
+    assert "Customers agent served" in drawn and "has not been drawn yet" not in drawn
+    future = client.get("/staff/callbacks/2999-01", headers=EN).get_data(as_text=True)
+    assert "This month has not begun" in future and 'action="/staff/callbacks/draw"' not in future
+
+
+def test_a_drawn_month_nobody_was_served_in_says_that_alone(client, auth, staff):
+    callbacks.draw_month("2026-02", actor=None, seed=1)
+    auth.login("supervisor")
+    html = client.get("/staff/callbacks/2026-02", headers=EN).get_data(as_text=True)
+    assert "Nobody was drawn: no agent served a customer in 2026-02." in html
+    assert EVERYONE_DRAWABLE not in html and "Served but not drawn" not in html
+
+
+def test_a_drawn_month_with_nobody_who_may_be_called_says_that_alone(client, auth, staff, served):
+    for filed in served:
+        consent.opt_out(filed.complaint.customer)
+    callbacks.draw_month("2026-03", actor=None, seed=1)
+    auth.login("supervisor")
+    html = client.get("/staff/callbacks/2026-03", headers=EN).get_data(as_text=True)
+    assert "Nobody was drawn: none of the customers served may be called; who and why is below." in html
+    assert EVERYONE_DRAWABLE not in html and html.count("opted out of callbacks") == 3

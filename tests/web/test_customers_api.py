@@ -69,3 +69,16 @@ def test_agents_tokens_may_not_import_customers(client, app):
     agent_token = create_token(make_user("desk", "agent"), "desk")
     assert post(client, {"phone": "13800138000"}, agent_token).status_code == 403
     assert client.post("/api/v1/customers", json={"phone": "13800138000"}).status_code == 401
+
+
+def test_a_record_whose_phone_is_another_persons_changes_nothing_of_theirs(client, token):
+    wang = post(client, {"name": "Wang Fang", "phone": "13800138000", "segments": {"tier": "gold"}}, token).get_json()
+    reply = post(client, {"name": "Zhang Wei", "phone": "13800138000", "purchase_count": 3,
+                          "segments": {"tier": "bronze"}}, token)
+    data = reply.get_json()
+    assert reply.status_code == 201 and data["created"] is True and data["review"] is True and data["id"] != wang["id"]
+    kept = db.session.get(Customer, wang["id"])
+    assert (kept.name, kept.segments, kept.purchase_count) == ("Wang Fang", {"tier": "gold"}, None)
+    garbled = post(client, {"name": "Li \ufffd", "phone": "13900139000"}, token)
+    assert garbled.status_code == 422 and set(garbled.get_json()["fields"]) == {"name"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Customer)) == 2

@@ -19,9 +19,9 @@ import random
 import re
 import secrets
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import datetime, timedelta
 from statistics import fmean
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -31,17 +31,28 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from ...models import (Callback, CallbackDraw, CallbackStatus, Case, CaseEvent, Complaint, ContactChannel,
-                       ContactPurpose, Customer, Role, StaffUser)
+from ...models import (
+    Callback,
+    CallbackDraw,
+    CallbackStatus,
+    Case,
+    CaseEvent,
+    Complaint,
+    ContactChannel,
+    ContactPurpose,
+    Customer,
+    Role,
+    StaffUser,
+)
 from ...models.base import now_utc
-from . import consent
-from .channels import reaches
-from .consent import ContactReason
-from .matching import active_customer
 from ..errors import Conflict, InvalidInput
 from ..platform.jobs import Progress, job, run_job
 from ..platform.labels import EnumTable
 from ..platform.settings import settings
+from . import consent
+from .channels import reaches
+from .consent import ContactReason
+from .matching import active_customer
 
 PER_AGENT = 5
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -88,6 +99,15 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+def has_begun(month: str, *, now: datetime | None = None) -> bool:
+    """Whether ``month`` has begun in the business time zone, so someone can have been served in it.
+
+    :raise InvalidInput: when ``month`` is not "YYYY-MM".
+    """
+    start, _end = month_bounds(month)
+    return start <= (now or now_utc())
+
+
 def check_month(month: str, *, now: datetime | None = None) -> str:
     """Check a month before its draw is queued; returns it tidied.
 
@@ -95,8 +115,7 @@ def check_month(month: str, *, now: datetime | None = None) -> str:
     :raise Conflict: when the month has been drawn already.
     """
     month = (month or "").strip()
-    start, _end = month_bounds(month)
-    if start > (now or now_utc()):
+    if not has_begun(month, now=now):
         raise InvalidInput(_("This month has not begun; nobody has been served in it yet."),
                            {"month": _("This month has not begun.")})
     if draw_of(month) is not None:

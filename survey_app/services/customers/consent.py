@@ -10,18 +10,26 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import Contact, ContactChannel, ContactPurpose, ConsentRecord, ConsentSource, Customer, StaffUser
+from ...models import (
+    ConsentRecord,
+    ConsentSource,
+    Contact,
+    ContactChannel,
+    ContactPurpose,
+    Customer,
+    StaffUser,
+)
 from ...models.base import now_utc
 from ..platform.labels import EnumTable
-from .matching import active_customer
 from ..platform.settings import settings
+from .matching import active_customer
 
 CAPPED_PURPOSES = [p for p in ContactPurpose if p.is_capped]
 
@@ -65,7 +73,8 @@ class ContactDecision:
     @property
     def message(self) -> str:
         if self.reason is ContactReason.CAPPED:
-            return _("contacted on %(day)s, within the contact limit", day=self.last_contacted_at.date().isoformat())
+            day = self.last_contacted_at.astimezone(settings().business_timezone).date()
+            return _("contacted on %(day)s, within the contact limit", day=day.isoformat())
         return CONTACT_REASON_LABELS(self.reason)
 
 
@@ -99,7 +108,7 @@ def may_contact(
 
 def _last_capped_contact(customer: Customer, today: date, resend_of: str | None) -> datetime | None:
     days = settings().contact_cap_days
-    window_start = datetime.combine(today - timedelta(days=days - 1), time.min, timezone.utc)
+    window_start = datetime.combine(today - timedelta(days=days - 1), time.min, UTC)
     query = sa.select(sa.func.max(Contact.contacted_at)).where(
         Contact.customer_id == customer.id, Contact.purpose.in_(CAPPED_PURPOSES),
         Contact.contacted_at >= window_start,
@@ -108,7 +117,7 @@ def _last_capped_contact(customer: Customer, today: date, resend_of: str | None)
         query = query.where(Contact.key != resend_of)
     last = db.session.scalar(query)
     if last is not None and last.tzinfo is None:  # max() bypasses the column type on SQLite
-        last = last.replace(tzinfo=timezone.utc)
+        last = last.replace(tzinfo=UTC)
     return last
 
 

@@ -4,7 +4,9 @@ Columns: name, phone, email, reference, the value columns (annual_spend or reven
 first_purchase_on, purchase_count) and any other column as a segment. Importing the same file
 twice creates nothing new. Rows are matched in chunks with the rules of
 :func:`services.customers.resolve_customer`, with the customers a chunk can touch loaded at once.
-Staff uploads run as a background job that reports its progress after every chunk.
+Staff uploads run as a background job that reports its progress after every chunk. A row whose
+key belongs to a customer of another name is not applied to that customer: it becomes a customer
+of its own, paired with the other in the review queue, and the report says so.
 """
 import csv
 import io
@@ -16,13 +18,16 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...models import Customer
+from ...models import Customer, DuplicateReason
 from ..errors import InvalidInput
 from ..platform.jobs import JobRun, Progress, job, run_job
+from ..platform.uploads import LOST_TEXT, refuse_lost_text
+from .labels import DUPLICATE_REASON_LABELS, FIELD_LABELS
 from .matching import (
     ContactKeys,
     CustomerLookup,
     CustomerValues,
+    PendingDuplicate,
     PreloadedLookup,
     check_name,
     match_customer,
@@ -55,17 +60,27 @@ class ImportRun:
 
 
 @dataclass
+class ReviewedRow:
+    line: int
+    reason: str
+
+
+@dataclass
 class CustomerImport:
     """Outcome of :func:`import_customers`: read = created + matched + rejected."""
 
     read: int = 0
     created: int = 0
     matched: int = 0
-    # Rows that put a new pair of customers in the review queue.
+    # Rows that put a new pair of customers in the review queue (kept as a count too: reports
+    # stored before the rows were listed, and the command's JSON, read it).
     review: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
     # For an import job, each of its runs in order: which lines each one stored.
     runs: list[ImportRun] = field(default_factory=list)
+    sent_to_review: list[ReviewedRow] = field(default_factory=list)
+    # How the file was read ("UTF-8", "GB18030"...), when it came as bytes.
+    encoding: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -73,6 +88,7 @@ class CustomerImport:
     @classmethod
     def from_dict(cls, data: dict) -> "CustomerImport":
         return cls(**{**data, "rejected": [RejectedRow(**row) for row in data["rejected"]],
+                      "sent_to_review": [ReviewedRow(**row) for row in data["sent_to_review"]],
                       "runs": [ImportRun(**run) for run in data["runs"]]})
 
 
@@ -86,8 +102,10 @@ class _Row:
 
 
 def import_customers(csv_text: str, *, region: str | None = None, progress: Progress | None = None,
-                     run: JobRun | None = None) -> CustomerImport:
+                     run: JobRun | None = None, encoding: str | None = None) -> CustomerImport:
     """Find or create one customer per row, calling ``progress(fraction, message)`` after each chunk.
+
+    ``encoding`` is what :func:`services.platform.uploads.read_csv_upload` read the file as, for the report.
 
     Commits after every chunk, so a long import holds no write lock for long (SQLite) and its
     progress can be written beside it; after a failure, importing the file again picks up where
@@ -101,7 +119,7 @@ def import_customers(csv_text: str, *, region: str | None = None, progress: Prog
     reader.fieldnames = header = _columns(reader.fieldnames)
     segment_names = [name for name in header if name and name not in CONTACT_COLUMNS and name not in VALUE_COLUMNS]
     total = _count_rows(csv_text) if progress else 0
-    report, resume_at = CustomerImport(), 2
+    report, resume_at = CustomerImport(encoding=encoding), 2
     if run is not None:
         if run.checkpoint:
             report, resume_at = CustomerImport.from_dict(run.checkpoint["report"]), run.checkpoint["next_line"]
@@ -133,19 +151,23 @@ def check_columns(csv_text: str) -> None:
 
 def _columns(names: list[str] | None) -> list[str]:
     header = [(name or "").strip().lower() for name in names or []]
+    if any(LOST_TEXT in name for name in header):
+        raise InvalidInput(_("The header row contains “%(mark)s”, which stands for text lost before the file was "
+                             "saved: correct the column names and import it again.", mark=LOST_TEXT))
     if not set(header) & {"phone", "email", "reference"}:
         raise InvalidInput(_("The file needs a phone, email or reference column."))
     return header
 
 
 @job
-def import_customers_job(job_id: str, csv_text: str, region: str | None, language: str) -> None:
+def import_customers_job(job_id: str, csv_text: str, region: str | None, language: str,
+                         encoding: str | None = None) -> None:
     """Background job: a staff upload, with rejection reasons in the uploader's language."""
 
     def work(progress):
         with force_locale(language):
             return {"report": import_customers(csv_text, region=region, progress=progress,
-                                               run=progress.run).to_dict()}
+                                               run=progress.run, encoding=encoding).to_dict()}
 
     run_job(job_id, work)
 
@@ -157,6 +179,7 @@ def _count_rows(csv_text: str) -> int:
 
 def _parse(line: int, raw: dict, segment_names: list[str], region: str | None) -> _Row:
     cell = {name: (value or "").strip() for name, value in raw.items() if name is not None and isinstance(value, str)}
+    refuse_lost_text(cell.values())
     keys = ContactKeys.parse(cell.get("phone"), cell.get("email"), cell.get("reference"), region)
     check_name(cell.get("name"))
     if not keys.any():
@@ -209,7 +232,7 @@ def record_customer(fields: dict, *, region: str | None = None) -> tuple[Custome
                                            or not isinstance(value, (int, float))):
             errors[name] = _("Must be text.") if name in CONTACT_COLUMNS else _("Must be a number or text.")
             continue
-        if "\x00" in str(value):
+        if "\x00" in str(value) or LOST_TEXT in str(value):
             errors[name] = _("Contains a character that cannot be stored.")
             continue
         text[name] = str(value).strip()
@@ -238,7 +261,7 @@ def record_customer(fields: dict, *, region: str | None = None) -> tuple[Custome
         raise InvalidInput(_("Please correct the marked fields."), errors)
     segments = {str(name)[:64]: value.strip()[:128] for name, value in segments.items() if value.strip()}
     customer, created, pending = match_customer(keys, text.get("name"), segments, CustomerValues(**values),
-                                                CustomerLookup())
+                                                CustomerLookup(), same_identity=True)
     db.session.flush()
     review = bool(queue_duplicates(pending))
     db.session.commit()
@@ -250,14 +273,19 @@ def _resolve_chunk(chunk: list[_Row], report: CustomerImport, progress: Progress
     lookup = PreloadedLookup((row.keys, row.name) for row in chunk)
     pending_by_row = []
     for row in chunk:
-        _customer, created, pending = match_customer(row.keys, row.name, row.segments, row.values, lookup)
+        _customer, created, pending = match_customer(row.keys, row.name, row.segments, row.values, lookup,
+                                                     same_identity=True)
         if created:
             report.created += 1
         else:
             report.matched += 1
-        pending_by_row.append(pending)
+        pending_by_row.append((row, pending))
     db.session.flush()
-    report.review += sum(1 for pending in pending_by_row if pending and queue_duplicates(pending))
+    for row, pending in pending_by_row:
+        queued = [item for item in pending if queue_duplicates([item])]
+        if queued:
+            report.review += 1
+            report.sent_to_review.append(ReviewedRow(row.line, _review_reason(queued[0])))
     if run is not None:
         # In the chunk's transaction: a worker killed before the commit stored neither.
         report.runs[-1].last_line = through_line
@@ -265,3 +293,25 @@ def _resolve_chunk(chunk: list[_Row], report: CustomerImport, progress: Progress
     db.session.commit()
     if progress:
         progress(report.read / total, _("%(done)d of %(total)d rows", done=report.read, total=total))
+
+
+def _review_reason(pair: PendingDuplicate) -> str:
+    """Why a row went to the review queue, naming the pair of customers waiting there."""
+    existing, evidence = pair.first, pair.evidence
+    if pair.reason is not DuplicateReason.KEY_CONFLICT:
+        return _("%(why)s: %(first)s and %(second)s.", why=DUPLICATE_REASON_LABELS[pair.reason],
+                 first=_named(pair.first), second=_named(pair.second))
+    key = evidence["matched"][0]
+    if "name" in evidence:
+        return _("%(key)s %(value)s belongs to %(customer)s, but this row names %(name)s: %(customer)s was left "
+                 "unchanged and the row waits in the review queue as a separate customer.",
+                 key=FIELD_LABELS[key], value=getattr(existing, key), customer=_named(existing),
+                 name=evidence["name"][1])
+    return _("%(key)s %(value)s belongs to %(customer)s, whose reference is %(theirs)s, not %(ours)s: %(customer)s "
+             "was left unchanged and the row waits in the review queue as a separate customer.",
+             key=FIELD_LABELS[key], value=getattr(existing, key), customer=_named(existing),
+             theirs=evidence["reference"][0], ours=evidence["reference"][1])
+
+
+def _named(customer: Customer) -> str:
+    return customer.name or _("customer %(id)d", id=customer.id)

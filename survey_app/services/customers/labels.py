@@ -6,7 +6,14 @@ from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
-from ...models import CallbackStatus, ConsentSource, ContactPurpose, CustomerEventKind, DuplicateReason, DuplicateStatus
+from ...models import (
+    CallbackStatus,
+    ConsentSource,
+    ContactPurpose,
+    CustomerEventKind,
+    DuplicateReason,
+    DuplicateStatus,
+)
 from ..platform.labels import EnumTable
 
 PURPOSE_LABELS = EnumTable(ContactPurpose, {
@@ -25,6 +32,7 @@ DUPLICATE_REASON_LABELS = EnumTable(DuplicateReason, {
     DuplicateReason.SHARED_KEY: _l("They share a phone, email or reference"),
     DuplicateReason.SIMILAR_PHONE: _l("Same name, similar phone"),
     DuplicateReason.SIMILAR_EMAIL: _l("Same name, similar email"),
+    DuplicateReason.KEY_CONFLICT: _l("Same phone, email or reference, but another name or reference"),
 })
 DUPLICATE_STATUS_LABELS = EnumTable(DuplicateStatus, {
     DuplicateStatus.OPEN: _l("to review"), DuplicateStatus.MERGED: _l("merged"),

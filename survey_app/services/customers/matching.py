@@ -3,7 +3,8 @@
 Matching is on exact keys only (E.164 phone, lower-cased email, the firm's reference). A record
 whose keys point at two customers, or a new customer whose name and phone or email look like an
 existing one's, is attached on the exact key alone and the pair goes to the review queue: a guess
-never merges anyone.
+never merges anyone. A customer file or API record whose key finds a customer of another name or
+reference is not applied to them: it becomes a customer of its own, paired with them for review.
 """
 import json
 from collections.abc import Iterable
@@ -17,8 +18,15 @@ from flask import has_app_context
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...models import (Customer, CustomerArrival, CustomerEvent, CustomerEventKind, DuplicateCandidate, DuplicateReason,
-                       StaffUser)
+from ...models import (
+    Customer,
+    CustomerArrival,
+    CustomerEvent,
+    CustomerEventKind,
+    DuplicateCandidate,
+    DuplicateReason,
+    StaffUser,
+)
 from ...models.base import now_utc
 from ..errors import Conflict, InvalidInput
 from ..platform.limits import limited, max_length
@@ -224,22 +232,38 @@ def resolve_customer(
 
 def match_customer(
     keys: ContactKeys, name: str | None, segments: dict | None, values: CustomerValues | None,
-    lookup: CustomerLookup,
+    lookup: CustomerLookup, *, same_identity: bool = False,
 ) -> tuple[Customer, bool, list[PendingDuplicate]]:
-    """The rules of :func:`resolve_customer` without flushing, so imports can batch them."""
-    matches = {key: _distinct(active_customer(c) for c in lookup.by_key(key, value)) for key, value in keys.items()}
+    """The rules of :func:`resolve_customer` without flushing, so imports can batch them.
+
+    With ``same_identity`` (a customer file or the API, whose values overwrite the customer's) a
+    key is not enough when the record says it is someone else: a customer whose name or reference
+    differs from the record's is left as it is, and the record becomes a customer of its own,
+    paired with them in the review queue, so staff decide whether it is one person. Intake goes
+    by the key alone: a complaint or an answer changes nothing of the customer, and people type
+    their name on a form however they like.
+    """
+    hits = {key: lookup.by_key(key, value) for key, value in keys.items()}
+    matches = {key: _distinct(active_customer(c) for c in held) for key, held in hits.items()}
     found = _distinct(c for customers in matches.values() for c in customers)
-    if not found:
+    # A record agrees with a customer when it agrees with them or with the record its key was
+    # found on, which may be one merged into them: staff already decided those are one person.
+    agreeing = found if not same_identity else _distinct(
+        active_customer(c) for held in hits.values() for c in held
+        if not _conflict(c, keys, name) or not _conflict(active_customer(c), keys, name))
+    if not agreeing:
         customer = Customer(name=(name or "").strip() or None, name_key=name_key(name), phone=keys.phone,
                             email=keys.email, reference=keys.reference, segments=dict(segments or {}))
         for field, value in (values or CustomerValues()).items():
             setattr(customer, field, value)
         db.session.add(customer)
         lookup.add(customer)
-        return customer, True, _similar_customers(customer, lookup)
-    customer = found[0]
+        conflicts = [PendingDuplicate(other, customer, DuplicateReason.KEY_CONFLICT,
+                                      _conflict_evidence(keys, name, other, matches)) for other in found]
+        return customer, True, conflicts or _similar_customers(customer, lookup)
+    customer = agreeing[0]
     pending = [PendingDuplicate(customer, other, DuplicateReason.SHARED_KEY, _shared_keys(keys, customer, other))
-               for other in found[1:]]
+               for other in found if other is not customer]
     for key, value in keys.items():
         # A key another customer holds stays theirs until staff decide; the pair is queued above.
         if getattr(customer, key) is None and not [c for c in matches[key] if c is not customer]:
@@ -317,6 +341,25 @@ def _shared_keys(keys: ContactKeys, first: Customer, second: Customer) -> dict:
     evidence = {key: [getattr(first, key), getattr(second, key)] for key in KEY_NAMES}
     evidence["record"] = dict(keys.items())
     return evidence
+
+
+def _conflict(customer: Customer, keys: ContactKeys, name: str | None) -> dict:
+    """The identity fields on which a record and a customer its keys found disagree: the name, and
+    the firm's reference, which names one customer. Blank on either side is no disagreement."""
+    fields = {}
+    if name_key(name) and customer.name_key and name_key(name) != customer.name_key:
+        fields["name"] = [customer.name, name.strip()]
+    if keys.reference and customer.reference and keys.reference != customer.reference:
+        fields["reference"] = [customer.reference, keys.reference]
+    return fields
+
+
+def _conflict_evidence(keys: ContactKeys, name: str | None, other: Customer, matches: dict) -> dict:
+    """What the review page shows for a record kept apart from ``other``: the keys it matched on
+    ("matched", in key order) and the fields that disagree, as [theirs, the record's]."""
+    matched = [key for key, customers in matches.items() if other in customers]
+    return {"matched": matched, **{key: [getattr(other, key), getattr(keys, key)] for key in matched},
+            **_conflict(other, keys, name)}
 
 
 def _similar_customers(customer: Customer, lookup: CustomerLookup) -> list[PendingDuplicate]:

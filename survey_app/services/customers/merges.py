@@ -9,14 +9,23 @@ that reached the survivor through the absorbed customer's keys alone (intake not
 ``customers.note_arrival``), and restores the fields the merge filled in. Tables marked ``info={"customer_merge": "keep"}``
 are history (the merge log, the review queue) and are never moved.
 """
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...models import Customer, CustomerArrival, CustomerMerge, DuplicateCandidate, DuplicateStatus, StaffUser
+from ...models import (
+    Customer,
+    CustomerArrival,
+    CustomerMerge,
+    DuplicateCandidate,
+    DuplicateStatus,
+    StaffUser,
+)
 from ...models.base import now_utc
-from .matching import KEY_NAMES
 from ..errors import Conflict
+from .matching import KEY_NAMES
 
 FILLED_FIELDS = ("name", "name_key", "phone", "email", "reference", "annual_spend", "first_purchase_on",
                  "purchase_count", "removal_requested_at")
@@ -239,6 +248,40 @@ def _references_to(table: sa.Table) -> list[sa.ForeignKey]:
     [key] = table.primary_key.columns
     return [fk for other in db.metadata.sorted_tables if other is not table
             for column in other.columns for fk in column.foreign_keys if fk.column is key]
+
+
+@dataclass(frozen=True)
+class MergedKey:
+    """A phone, email or reference a customer is reached by through a customer merged into them."""
+
+    name: str  # one of KEY_NAMES
+    value: str
+    # The merged customer whose record holds it.
+    customer_id: int
+
+
+def merged_keys(survivor: Customer) -> list[MergedKey]:
+    """The keys of the customers merged into ``survivor`` (and into those, merge after merge) that
+    it does not hold itself, oldest customer first.
+
+    The absorbed record keeps its keys and points at the survivor, so they find the survivor
+    (:func:`matching.active_customer`) and undoing the merge takes them back with it: they are
+    read from there rather than copied, and need nothing of their own to undo.
+    """
+    known = {(name, getattr(survivor, name)) for name in KEY_NAMES if getattr(survivor, name)}
+    found, level, seen = [], [survivor.id], {survivor.id}
+    while level:
+        absorbed = list(db.session.scalars(sa.select(Customer).where(Customer.merged_into_id.in_(level))
+                                           .order_by(Customer.id)))
+        level = [c.id for c in absorbed if c.id not in seen]
+        seen.update(level)
+        for customer in absorbed:
+            for name in KEY_NAMES:
+                value = getattr(customer, name)
+                if value and (name, value) not in known:
+                    known.add((name, value))
+                    found.append(MergedKey(name, value, customer.id))
+    return found
 
 
 def dismiss_candidate(candidate: DuplicateCandidate, *, actor: StaffUser | None) -> DuplicateCandidate:

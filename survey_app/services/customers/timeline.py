@@ -6,6 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import (
@@ -120,14 +121,11 @@ def timeline(customer: Customer, kinds: set[EntryKind] | None = None) -> list[Ti
 
 
 def _responses(customer: Customer) -> list[TimelineEntry]:
-    responses = db.session.scalars(sa.select(Response).where(Response.customer_id == customer.id))
-    return [TimelineEntry(r.submitted_at or r.started_at, EntryKind.SURVEY, r, {"scores": _scores(r.answers)})
-            for r in responses]
-
-
-def _scores(answers: dict) -> dict:
-    numbers = [v for v in answers.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    return {"count": len(numbers), "mean": round(sum(numbers) / len(numbers), 1) if numbers else None}
+    """Each response as one entry; its scores are read on their own scales from its questionnaire
+    (services.surveys.headline_scores), never averaged across questions."""
+    responses = db.session.scalars(sa.select(Response).where(Response.customer_id == customer.id)
+                                   .options(selectinload(Response.survey)))
+    return [TimelineEntry(r.submitted_at or r.started_at, EntryKind.SURVEY, r) for r in responses]
 
 
 def _invitations(customer: Customer) -> list[TimelineEntry]:

@@ -1,6 +1,7 @@
 """Questionnaires and their answers: instruments, publishing, invitations, the page rules a respondent
 answers by, responses and the contact details an anonymous respondent leaves. Blueprints call what is
 named here."""
+from .answers import answer_sheet, headline_scores
 from .instruments import (
     Instrument,
     InstrumentInvalid,
@@ -35,8 +36,9 @@ from .responses import find_response, new_form_key, usable_form_key
 
 __all__ = [
     "Instrument", "InstrumentInvalid", "PageLayout", "PageOutcome", "SurveySpec", "add_wave", "answer_page",
-    "available_instruments", "builtin_paths", "change_status", "export_links", "find_invitation", "find_response",
-    "import_invitations", "instrument_of", "issue_invitation", "latest_version", "leave_contact", "list_surveys", "load_paths",
-    "may_leave_contact", "new_form_key", "page_layout", "publish_survey", "respondent_title", "resume_page", "spec_errors",
-    "status_label", "store_instrument", "survey_by_slug", "usable_form_key", "validate_path",
+    "answer_sheet", "available_instruments", "builtin_paths", "change_status", "export_links", "find_invitation",
+    "find_response", "headline_scores", "import_invitations", "instrument_of", "issue_invitation", "latest_version",
+    "leave_contact", "list_surveys", "load_paths", "may_leave_contact", "new_form_key", "page_layout",
+    "publish_survey", "respondent_title", "resume_page", "spec_errors", "status_label", "store_instrument",
+    "survey_by_slug", "usable_form_key", "validate_path",
 ]

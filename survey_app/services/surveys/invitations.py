@@ -32,6 +32,7 @@ from ..errors import InvalidInput
 from ..platform import audit
 from ..platform.settings import settings
 from ..platform.spreadsheets import SafeCsvWriter
+from ..platform.uploads import refuse_lost_text
 
 CONTACT_COLUMNS = ("name", "phone", "email", "reference")
 
@@ -79,6 +80,7 @@ def import_invitations(
     for line, row in enumerate(reader, start=2):
         report.read += 1
         try:
+            refuse_lost_text(row.values())
             keys = ContactKeys.parse(row.get("phone"), row.get("email"), row.get("reference"), region)
             check_name(row.get("name"))
         except InvalidInput as error:
