@@ -23,6 +23,7 @@ from .health import bp as health_bp
 from .i18n import business_time, current_language, remember_locale, select_locale, url_in_language
 from .jobs import bp as jobs_bp
 from .models import StaffUser
+from .record_numbers import RecordIdConverter
 from .reports import bp as reports_bp
 from .services.platform import jobs, secret_key
 from .services.platform import settings as platform_settings
@@ -47,6 +48,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     secret_key.load(app.config)
+    # Ids in every route: only what an id column holds, so no lookup overflows.
+    app.url_map.converters["int"] = RecordIdConverter
 
     _init_extensions(app)
     _register_blueprints(app)
