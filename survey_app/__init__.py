@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import security_headers
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .callbacks import bp as callbacks_bp
@@ -20,7 +21,13 @@ from .customers.optout import bp as optout_bp
 from .errors import bp as errors_bp
 from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 from .health import bp as health_bp
-from .i18n import business_time, current_language, remember_locale, select_locale, url_in_language
+from .i18n import (
+    business_time,
+    current_language,
+    remember_locale,
+    select_locale,
+    url_in_language,
+)
 from .jobs import bp as jobs_bp
 from .models import StaffUser
 from .record_numbers import RecordIdConverter
@@ -51,6 +58,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     # Ids in every route: only what an id column holds, so no lookup overflows.
     app.url_map.converters["int"] = RecordIdConverter
 
+    security_headers.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
