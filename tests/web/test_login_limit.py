@@ -143,13 +143,15 @@ def shared_redis():
 
 def test_two_app_processes_sharing_redis_allow_the_limit_once_between_them(tmp_path, shared_redis):
     database_url = f"sqlite:///{tmp_path / 'login.db'}"
-    setup = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url})
+    setup = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
+                        "RATELIMIT_ENABLED": False})
     with setup.app_context():
         db.create_all()
         make_user("manager")
         db.engine.dispose()
     # Production's environment: REDIS_URL names the Redis that every process shares.
-    env = {**os.environ, "REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": shared_redis, "RATELIMIT_ENABLED": "1",
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("RATELIMIT_", "LOGIN_LIMIT_"))},
+           "REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": shared_redis, "RATELIMIT_ENABLED": "1",
            "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": "5 per minute", "PYTHONPATH": str(ROOT)}
     ports = [_free_port(), _free_port()]
     command = "from tests.web.test_login_limit import serve; serve({port}, {url!r})"
