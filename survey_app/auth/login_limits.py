@@ -60,9 +60,9 @@ def per_account() -> str:
 def spared_account_limit() -> bool:
     """Whether the limit per account (from every address) leaves this attempt alone: it names no
     account, or this browser logged in to it before (its owner, most likely)."""
-    token = request.cookies.get(KNOWN_BROWSER_COOKIE)
     if names_no_account():
         return True
+    token = request.cookies.get(KNOWN_BROWSER_COOKIE)
     if not token:
         return False
     try:
