@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import security_headers
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .callbacks import bp as callbacks_bp
@@ -30,6 +31,7 @@ from .i18n import (
 )
 from .jobs import bp as jobs_bp
 from .models import StaffUser
+from .record_numbers import RecordIdConverter
 from .reports import bp as reports_bp
 from .services.platform import jobs, secret_key
 from .services.platform import settings as platform_settings
@@ -54,7 +56,10 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     secret_key.load(app.config)
+    # Ids in every route: only what an id column holds, so no lookup overflows.
+    app.url_map.converters["int"] = RecordIdConverter
 
+    security_headers.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)

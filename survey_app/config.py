@@ -31,11 +31,30 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANGUAGES = ("zh", "en")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Counts kept in each process unless a Redis that every app process shares is named: with
+    # several workers, in-memory counts let each worker allow the whole limit again.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "survey_app")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: each process counts in memory until it is back, rather than every login failing.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Staff login attempts (limits' notation, "5 per 10 minutes"): from one address; on one account
+    # from one address; on one account from every address together, which a browser that logged
+    # in to that account before is spared, so guesses from elsewhere cannot lock its owner out.
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
+    LOGIN_LIMIT_PER_ACCOUNT_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_ADDRESS", "5 per 5 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per minute")
+    # How many proxies in front of the app set X-Forwarded-For and X-Forwarded-Proto; 0 (unset):
+    # those headers are ignored, as anyone can send them.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # The site is reached only over HTTPS: HSTS and Secure cookies on every response, even one a
+    # proxy did not mark as HTTPS. Unset, they go with each request that came over HTTPS.
+    HTTPS_ONLY = _env_bool("HTTPS_ONLY", False)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", HTTPS_ONLY)
+    REMEMBER_COOKIE_SECURE = _env_bool("REMEMBER_COOKIE_SECURE", HTTPS_ONLY)
+    REMEMBER_COOKIE_HTTPONLY = True
     # Invitation links stop working this many days after they are issued.
     INVITATION_DAYS_VALID = int(os.environ.get("INVITATION_DAYS_VALID", "60"))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
@@ -99,6 +118,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
     HUEY_IMMEDIATE = True
     # Each test app gets an empty cache of its own, whatever the environment says.
     CACHE_TYPE = "SimpleCache"

@@ -32,6 +32,8 @@ babel = Babel()
 login_manager = LoginManager()
 # Report results (services.report_cache); the backend comes from the CACHE_* settings.
 cache = Cache()
+# Counts go where RATELIMIT_STORAGE_URI says (Redis, shared by every app process, in production);
+# the address is the client's only behind the TRUSTED_PROXIES that create_app believes.
 limiter = Limiter(key_func=get_remote_address)
 # Immediate (in-process) until jobs.init_app gives it the storage HUEY_URL names.
 huey = Huey("survey_app", immediate=True)

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..form_errors import show_field_errors
 from ..models import Case, CaseState, Channel, Role, Severity, StaffUser, Team
 from ..models.base import now_utc
+from ..record_numbers import is_record_number, record_number
 from ..services import cases, customers
 from ..services.cases import first_contact, labels, sla
 from ..services.errors import Conflict, InvalidInput, NotFound
@@ -42,11 +43,11 @@ def queue():
     args = request.args
     filters = cases.QueueFilter(
         state=known(CaseState, args.get("state")), category=args.get("category") or None,
-        severity=known(Severity, args.get("severity")), team_id=args.get("team", type=int),
-        assignee_id=current_user.id if args.get("mine") else args.get("assignee", type=int),
+        severity=known(Severity, args.get("severity")), team_id=args.get("team", type=record_number),
+        assignee_id=current_user.id if args.get("mine") else args.get("assignee", type=record_number),
         sla_state=args.get("sla") or None,
     )
-    page = cases.queue(filters, current_user, after=args.get("after", type=int))
+    page = cases.queue(filters, current_user, after=args.get("after", type=record_number))
     settled, received = first_contact.first_contact_rate(since=now_utc() - timedelta(days=FIRST_CONTACT_DAYS))
     return render_template("complaints/queue.html", page=page, args=args, states=CaseState,
                            first_args={**args.to_dict(), "after": None}, next_args={**args.to_dict(), "after": page.next_after},
@@ -125,7 +126,7 @@ def transition(reference: str):
     case = _case(reference)
     form = _transition_form()
     event = known(cases.Event, form.event.data)
-    if not form.validate_on_submit() or event not in cases.EVENTS or not form.version.data.isdigit():
+    if not form.validate_on_submit() or event not in cases.EVENTS or not is_record_number(form.version.data):
         return _case_page(case, form=form, open_event=form.event.data), 422
     # A field sent blank is emptied on purpose and clears what the case held; one not sent keeps it.
     fields = {name: form[name].data for name in event.row.fields if name in form and form[name].raw_data}
@@ -148,7 +149,7 @@ def message(reference: str):
     """Add an internal note or a reply to the customer, with photos."""
     case = _case(reference)
     form = NoteForm()
-    if not form.validate_on_submit() or not form.version.data.isdigit():
+    if not form.validate_on_submit() or not is_record_number(form.version.data):
         return _case_page(case, note_form=form), 422
     photos = uploaded_photos(form.attachment.name)
     try:
@@ -170,9 +171,9 @@ def assign(reference: str):
     """Give the case to another team or agent."""
     case = _case(reference)
     try:
-        cases.reassign(case, cases.Actor.staff(current_user), team_id=request.form.get("team", type=int),
-                       assignee_id=request.form.get("assignee", type=int),
-                       expected_version=request.form.get("version", type=int, default=-1))
+        cases.reassign(case, cases.Actor.staff(current_user), team_id=request.form.get("team", type=record_number),
+                       assignee_id=request.form.get("assignee", type=record_number),
+                       expected_version=request.form.get("version", type=record_number, default=-1))
     except Conflict as error:
         flash(str(error), "error")
         return _case_page(_reload(case)), 409
@@ -188,7 +189,7 @@ def merge(reference: str):
     try:
         survivor = cases.find_by_reference((request.form.get("into") or "").strip(), current_user).case
         cases.merge(case, survivor, cases.Actor.staff(current_user),
-                    expected_version=request.form.get("version", type=int, default=-1))
+                    expected_version=request.form.get("version", type=record_number, default=-1))
     except (Conflict, NotFound, InvalidInput) as error:
         flash(str(error), "error")
         return _case_page(_reload(case)), 409 if isinstance(error, Conflict) else 422

@@ -18,6 +18,7 @@ from ..extensions import limiter
 from ..form_errors import show_field_errors
 from ..i18n import current_language
 from ..models import Attachment, CaseState, Channel, Severity
+from ..record_numbers import is_record_number
 from ..services import cases
 from ..services.cases.labels import ACTOR_LABELS
 from ..services.errors import Conflict, InvalidInput, NotFound
@@ -88,7 +89,7 @@ def act(key: str, action: str):
     form = AcceptForm() if action == "accept" else MessageForm()
     if not form.validate_on_submit():
         return _tracking_page(complaint, key, form=form, action=action), 422
-    if not form.version.data or not form.version.data.isdigit():
+    if not is_record_number(form.version.data):
         abort(400)
     version, text = int(form.version.data), form.message.data or ""
     # Whatever was sent is kept: photos come with a message, an acceptance or a contest.

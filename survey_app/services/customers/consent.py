@@ -8,6 +8,7 @@ never contacts anyone for it.
 import enum
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -28,6 +29,7 @@ from ...models import (
 )
 from ...models.base import now_utc
 from ..platform.labels import EnumTable
+from ..platform.limits import MAX_RECORD_ID
 from ..platform.settings import settings
 from .matching import active_customer
 
@@ -166,6 +168,7 @@ def consent_state(customer: Customer) -> dict[tuple[ContactChannel, ContactPurpo
 
 # Opt-out links: the token is the customer id and an HMAC of it, so no table is needed and
 # nobody can opt out a customer whose link they were not given.
+_OPTOUT_TOKEN = re.compile(r"(?P<id>[1-9][0-9]{0,9})-(?P<mac>[0-9a-f]{32})")
 
 def optout_token(customer: Customer, secret_key: str) -> str:
     return f"{customer.id}-{_optout_mac(customer.id, secret_key)}"
@@ -179,10 +182,15 @@ def optout_url(customer: Customer) -> str:
 
 def customer_for_optout(token: str, secret_key: str) -> Customer | None:
     """The customer an opt-out token was issued to, or None for a forged or mangled token."""
-    raw_id, _dash, mac = (token or "").partition("-")
-    if not raw_id.isdigit() or len(raw_id) > 18 or not hmac.compare_digest(mac, _optout_mac(int(raw_id), secret_key)):
+    # Spelled out as ASCII: str.isdigit() takes "²" (which int() refuses) and int() takes other
+    # scripts' digits, and compare_digest raises on a non-ASCII text: a mangled link must only fail.
+    found = _OPTOUT_TOKEN.fullmatch(token or "")
+    if found is None:
         return None
-    return db.session.get(Customer, int(raw_id))
+    customer_id = int(found["id"])
+    if customer_id > MAX_RECORD_ID or not hmac.compare_digest(found["mac"], _optout_mac(customer_id, secret_key)):
+        return None
+    return db.session.get(Customer, customer_id)
 
 
 def _optout_mac(customer_id: int, secret_key: str) -> str:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
+from limits import parse_many
 
 from . import secret_key
 
@@ -24,6 +25,23 @@ class MailSettings:
     smtp_username: str | None
     smtp_password: str | None
     smtp_starttls: bool
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Staff login attempts allowed, in limits' notation ("5 per 10 minutes")."""
+
+    per_address: str
+    per_account_address: str
+    per_account: str
+
+    @classmethod
+    def from_config(cls, config) -> "LoginLimits":
+        values = cls(config["LOGIN_LIMIT_PER_ADDRESS"], config["LOGIN_LIMIT_PER_ACCOUNT_ADDRESS"],
+                     config["LOGIN_LIMIT_PER_ACCOUNT"])
+        for value in (values.per_address, values.per_account_address, values.per_account):
+            parse_many(value)  # ValueError for one that is not a limit
+        return values
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,10 @@ class Settings:
     # Seconds without a heartbeat after which a running job counts as having lost its worker.
     job_heartbeat_timeout: float
     mail: MailSettings
+    login_limits: LoginLimits
+    # Proxies in front of the app whose X-Forwarded-For and -Proto are believed; 0: none.
+    trusted_proxies: int
+    https_only: bool
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -90,6 +112,9 @@ class Settings:
                 smtp_username=config["SMTP_USERNAME"], smtp_password=config["SMTP_PASSWORD"],
                 smtp_starttls=bool(config["SMTP_STARTTLS"]),
             ),
+            login_limits=LoginLimits.from_config(config),
+            trusted_proxies=_hops(config["TRUSTED_PROXIES"]),
+            https_only=bool(config["HTTPS_ONLY"]),
         )
 
 
@@ -97,6 +122,13 @@ def _positive(value: float, name: str) -> float:
     if not value > 0:
         raise ValueError(f"{name} must be more than 0, not {value}")
     return value
+
+
+def _hops(value) -> int:
+    hops = int(value)
+    if hops < 0:
+        raise ValueError(f"TRUSTED_PROXIES is a number of proxies, not {value!r}.")
+    return hops
 
 
 def init_app(app: Flask) -> None:
