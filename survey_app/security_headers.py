@@ -62,7 +62,8 @@ def _secure(response: Response) -> Response:
     # For browsers that do not read frame-ancestors.
     headers.setdefault("X-Frame-Options", "DENY")
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = REFERRER_POLICY
+    # A response may be stricter still (a photo opened by its tracking key sends no Referer at all).
+    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     if over_https():
         headers["Strict-Transport-Security"] = HSTS
         cookies = headers.getlist("Set-Cookie")
