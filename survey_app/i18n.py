@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from flask import current_app, has_request_context, request
 from flask_babel import refresh
 
+from .services.platform.clock import business_day
 from .services.platform.settings import settings
 
 LANGUAGE_COOKIE = "lang"
@@ -74,6 +75,4 @@ def from_business_time(wall_clock: datetime | None) -> datetime | None:
 def business_date(moment) -> str:
     """The day a UTC moment falls on in the firm's time zone: a customer created at 20:00 UTC on
     1 March is a customer since 2 March in Shanghai, the day beside their events on the page."""
-    if moment is None:
-        return ""
-    return moment.astimezone(settings().business_timezone).date().isoformat()
+    return "" if moment is None else business_day(moment).isoformat()

@@ -33,6 +33,7 @@ from ..customers.matching import (
     resolve_customer,
 )
 from ..errors import InvalidInput
+from ..platform.clock import business_day
 from ..platform.limits import limited, max_length
 from ..platform.settings import settings
 from ..surveys.invitations import find_invitation
@@ -154,13 +155,14 @@ def check_intake(data: ComplaintInput) -> tuple[list[tuple[Photo, str]], Contact
         check_name(data.name)
     except InvalidInput as error:
         errors["name"] = str(error)
-    if data.occurred_on and data.occurred_on > _today():
+    if data.occurred_on and data.occurred_on > business_day():
         errors["occurred_on"] = _("That day has not come yet.")
     for name, text in (("location", (data.location or "").strip()), ("desired_outcome", data.desired_outcome),
                        ("description", data.description)):
         if text and len(text) > (limit := max_length(ComplaintInput, name)):
             errors[name] = _("Please keep it under %(n)d characters.", n=limit)
-    # A complaint on a staff entry channel is taken down by staff: what is missing is asked of them, not of the customer.
+    # A complaint on a staff entry channel is taken down by staff: what is missing is asked of
+    # them, not of the customer.
     taken_down = data.channel in ENTRY_CHANNELS
     if not data.description or not data.description.strip():
         errors["description"] = (_("Write down what the customer says happened.") if taken_down
@@ -173,11 +175,6 @@ def check_intake(data: ComplaintInput) -> tuple[list[tuple[Photo, str]], Contact
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), errors)
     return photos, keys
-
-
-def _today() -> date:
-    """Today where the firm is: a complaint filed this morning in Shanghai may be about today."""
-    return now_utc().astimezone(settings().business_timezone).date()
 
 
 def _possible_duplicate(customer_id: int, category: str, now: datetime) -> int | None:

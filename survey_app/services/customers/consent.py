@@ -11,7 +11,7 @@ import hmac
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -28,6 +28,7 @@ from ...models import (
     StaffUser,
 )
 from ...models.base import now_utc
+from ..platform.clock import business_day, start_of_business_day
 from ..platform.labels import EnumTable
 from ..platform.limits import MAX_RECORD_ID
 from ..platform.settings import settings
@@ -75,7 +76,7 @@ class ContactDecision:
     @property
     def message(self) -> str:
         if self.reason is ContactReason.CAPPED:
-            day = self.last_contacted_at.astimezone(settings().business_timezone).date()
+            day = business_day(self.last_contacted_at)
             return _("contacted on %(day)s, within the contact limit", day=day.isoformat())
         return CONTACT_REASON_LABELS(self.reason)
 
@@ -102,7 +103,7 @@ def may_contact(
     if latest is False:
         return ContactDecision(False, ContactReason.OPTED_OUT)
     if purpose.is_capped:
-        last = _last_capped_contact(customer, today or now_utc().date(), resend_of)
+        last = _last_capped_contact(customer, today or business_day(), resend_of)
         if last is not None:
             return ContactDecision(False, ContactReason.CAPPED, last)
     return ContactDecision(True, ContactReason.ALLOWED)
@@ -110,7 +111,7 @@ def may_contact(
 
 def _last_capped_contact(customer: Customer, today: date, resend_of: str | None) -> datetime | None:
     days = settings().contact_cap_days
-    window_start = datetime.combine(today - timedelta(days=days - 1), time.min, UTC)
+    window_start = start_of_business_day(today - timedelta(days=days - 1))
     query = sa.select(sa.func.max(Contact.contacted_at)).where(
         Contact.customer_id == customer.id, Contact.purpose.in_(CAPPED_PURPOSES),
         Contact.contacted_at >= window_start,

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from ...extensions import db
 from ...models import Customer, DuplicateReason
 from ..errors import InvalidInput
+from ..platform.clock import business_day
 from ..platform.jobs import JobRun, Progress, job, run_job
 from ..platform.uploads import LOST_TEXT, refuse_lost_text
 from .labels import DUPLICATE_REASON_LABELS, FIELD_LABELS
@@ -202,7 +203,7 @@ def _value(target: str, text: str):
             return amount.quantize(Decimal("0.01"))
         if target == "first_purchase_on":
             day = date.fromisoformat(text)
-            if day > date.today():  # a purchase still to come is a typing error
+            if day > business_day():  # a purchase still to come is a typing error
                 raise ValueError
             return day
         count = int(text)

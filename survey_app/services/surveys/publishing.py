@@ -16,10 +16,9 @@ from ...models import (
     SurveyStatus,
     Wave,
 )
-from ...models.base import now_utc
 from ..errors import Conflict, InvalidInput, NotFound
+from ..platform.clock import business_day
 from ..platform.labels import EnumTable
-from ..platform.settings import settings
 from .instruments import instrument_of
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -66,7 +65,7 @@ def publish_survey(spec: SurveySpec) -> Survey:
         status=SurveyStatus.OPEN,
     )
     # The first wave starts on the firm's calendar day, which is not the UTC one for part of every day.
-    first_day = (spec.opens_at or now_utc()).astimezone(settings().business_timezone).date()
+    first_day = business_day(spec.opens_at)
     waves = spec.waves or [(_("Wave 1"), first_day)]
     survey.waves = [Wave(name=name, opens_on=opens_on) for name, opens_on in waves]
     db.session.add(survey)

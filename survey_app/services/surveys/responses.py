@@ -10,6 +10,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from ...extensions import db
 from ...models import Invitation, Response, ResponseSegment, ResponseStatus, Survey, Wave
 from ...models.base import now_utc
+from ..platform.clock import business_day
 from .instruments import instrument_of
 from .signals import response_submitted
 
@@ -203,7 +204,8 @@ def _index_segments(response: Response, invitation: Invitation | None, now: date
 def _wave_id(survey: Survey, invitation: Invitation | None, now: datetime) -> int | None:
     if invitation is not None and invitation.wave_id is not None:
         return invitation.wave_id
-    return db.session.scalar(_WAVE_ON, {"survey_id": survey.id, "day": now.date()})
+    # A response belongs to the wave open on the firm's day, not the UTC one.
+    return db.session.scalar(_WAVE_ON, {"survey_id": survey.id, "day": business_day(now)})
 
 
 def _all_segments(survey: Survey, response: Response) -> dict:
