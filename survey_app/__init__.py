@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import security_headers
+from . import assets, security_headers
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .callbacks import bp as callbacks_bp
@@ -19,7 +19,16 @@ from .config import ROOT, Config
 from .customers import bp as customers_bp
 from .customers.optout import bp as optout_bp
 from .errors import bp as errors_bp
-from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+from .extensions import (
+    babel,
+    cache,
+    compress,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
 from .health import bp as health_bp
 from .i18n import (
     business_date,
@@ -74,6 +83,8 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     cache.init_app(app)
+    compress.init_app(app)
+    assets.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"

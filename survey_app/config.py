@@ -110,6 +110,18 @@ class Config:
     # Entries are never stale (their key carries the data version); these only bound the memory.
     CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", str(24 * 3600)))
     CACHE_THRESHOLD = int(os.environ.get("CACHE_THRESHOLD", "200"))
+    # Only text: a spreadsheet (a zip) or a photo gains nothing from another pass. text/javascript
+    # is what the scripts are served as (RFC 9239), application/javascript what older code says.
+    COMPRESS_MIMETYPES: ClassVar[list[str]] = [
+        "text/html", "text/css", "text/csv", "text/javascript", "application/javascript",
+        "application/json", "image/svg+xml",
+    ]
+    COMPRESS_ALGORITHM: ClassVar[list[str]] = ["br", "gzip"]
+    # A streamed export is compressed chunk by chunk as it is written, so it still streams in
+    # constant memory. Files (static/, plotly.js) count as streamed too, so gzip must be here
+    # for a browser that asks for gzip only; zlib writes a gzip stream chunk-wise as well as deflate.
+    COMPRESS_STREAMS = True
+    COMPRESS_ALGORITHM_STREAMING: ClassVar[list[str]] = ["br", "gzip"]
 
 
 class TestConfig(Config):

@@ -1,6 +1,7 @@
 """Extension objects, created unbound and bound to the app in :func:`survey_app.create_app`."""
 from flask_babel import Babel
 from flask_caching import Cache
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -32,6 +33,26 @@ babel = Babel()
 login_manager = LoginManager()
 # Report results (services.report_cache); the backend comes from the CACHE_* settings.
 cache = Cache()
+
+
+class _ClosingCompress(Compress):
+    """Flask-Compress that still closes a streamed body it compresses.
+
+    It swaps the body for a generator of compressed chunks and drops the body's close(): a sent
+    file would stay open until garbage collection, and an export's generator (with its database
+    cursor) would not be closed when the browser goes away mid-download.
+    """
+
+    def after_request(self, response):
+        body = response.response
+        response = super().after_request(response)
+        if response.response is not body and hasattr(body, "close"):
+            response.call_on_close(body.close)
+        return response
+
+
+# Text responses in br or gzip, as the browser asks; the COMPRESS_* settings say which.
+compress = _ClosingCompress()
 # Counts go where RATELIMIT_STORAGE_URI says (Redis, shared by every app process, in production);
 # the address is the client's only behind the TRUSTED_PROXIES that create_app believes.
 limiter = Limiter(key_func=get_remote_address)

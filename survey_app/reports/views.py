@@ -1,5 +1,6 @@
 """Manager reports: the satisfaction index and the drivers of loyalty for a survey."""
 from importlib.resources import files
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -8,13 +9,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from ..assets import hashed_url, send_hashed
 from ..auth.access import role_required
 from ..i18n import current_language
 from ..jobs.views import own_job_or_404
@@ -101,12 +102,20 @@ def bootstrap_result(slug: str, job_id: str):
                            labels=_construct_labels(instrument_of(survey.instrument_version)))
 
 
+PLOTLY_JS = Path(str(files("plotly") / "package_data" / "plotly.min.js"))
+
+
 @bp.get("/plotly.min.js")
 @role_required(Role.AGENT)
 def plotly_js():
-    """plotly.js from the installed plotly package, so charts load nothing from another host."""
-    path = files("plotly") / "package_data" / "plotly.min.js"
-    return send_file(str(path), mimetype="text/javascript", max_age=86400)
+    """plotly.js from the installed plotly package, so charts load nothing from another host; under
+    its hash (``plotly_url``) it is kept for a year, as a plotly upgrade changes the URL."""
+    return send_hashed(PLOTLY_JS, mimetype="text/javascript")
+
+
+@bp.context_processor
+def plotly_url():
+    return {"plotly_url": lambda: hashed_url("reports.plotly_js", PLOTLY_JS)}
 
 
 def _construct_labels(instrument) -> dict[str, str]:

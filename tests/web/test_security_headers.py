@@ -67,7 +67,7 @@ def test_no_page_runs_inline_script_or_inline_style(pages):
         assert STYLE_ATTRIBUTE.findall(html) == [], name
     report = pages["report"].get_data(as_text=True)
     # The charts travel as data for static/js/charts.js, which plotly.js draws from this host.
-    assert report.count('data-plotly="') == 3 and '/static/js/charts.js"' in report
+    assert report.count('data-plotly="') == 3 and '/static/js/charts.js?v=' in report
 
 
 def test_the_tracking_page_lets_its_forms_send_a_referer_to_this_host(pages):
