@@ -51,12 +51,14 @@ class Response(db.Model):
         return f"<Response {self.id} survey={self.survey_id} {self.status}>"
 
 
+@event.listens_for(Response, "after_insert")
 @event.listens_for(Response, "after_update")
 @event.listens_for(Response, "after_delete")
 def _submitted_response_written(_mapper, connection, response: Response) -> None:
-    """A submitted response edited, given its customer, or deleted through the session changes what
-    reports read. Submitting, and a merge moving responses, run as single statements outside the
-    session and announce themselves with :func:`~.survey.report_data_changed`."""
+    """A submitted response added (the demo data), edited, given its customer, or deleted through
+    the session changes what reports read. The respondent's submission and a merge moving
+    responses run as single statements outside the session's flush and announce themselves with
+    :func:`~.survey.report_data_changed`."""
     if response.status is ResponseStatus.SUBMITTED:
         connection.execute(report_data_changed([response.survey_id]))
 

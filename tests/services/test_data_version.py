@@ -92,6 +92,11 @@ def test_a_merge_and_its_undo_each_move_the_version_on_and_refit(client, auth, s
     assert len(fits) == 3
 
 
+def test_responses_added_through_the_session_move_the_version_on(survey):
+    # The demo data adds its 60 submitted responses as objects, not through the respondent pages.
+    assert data_version(survey) == 60
+
+
 def test_an_edited_or_erased_response_moves_the_version_on_and_the_report_shows_it(client, auth, survey):
     auth.login("manager")
     response = _submitted(survey)[0]
