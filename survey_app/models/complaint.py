@@ -160,8 +160,8 @@ class Case(db.Model):
     """The workflow projection of a complaint's events; ``version`` guards every write."""
 
     __tablename__ = "complaint_case"
-    # The queue pages through cases by when they were opened, and the complaint report counts
-    # those opened since a day: both walk this index instead of the table.
+    # The complaint report counts the cases opened since a day through this index instead of the
+    # whole table; (opened_at, id) is also the order the queue pages in.
     __table_args__ = (Index("ix_complaint_case_opened", "opened_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
