@@ -1,11 +1,12 @@
 """Answers given to a survey, saved page by page and submitted once."""
 import enum
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, now_utc, str_enum
+from .survey import report_data_changed
 
 
 class ResponseStatus(enum.StrEnum):
@@ -15,9 +16,13 @@ class ResponseStatus(enum.StrEnum):
 
 class Response(db.Model):
     __tablename__ = "response"
+    # A report and the export read a survey's submitted responses in submission order: this
+    # index finds them and gives that order, whatever the number of other surveys' responses.
+    __table_args__ = (Index("ix_response_survey_submitted", "survey_id", "status", "submitted_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), index=True)
+    # Indexed by ix_response_survey_submitted, which starts with it.
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"))
     wave_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id"), index=True)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), unique=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
@@ -44,6 +49,18 @@ class Response(db.Model):
 
     def __repr__(self) -> str:
         return f"<Response {self.id} survey={self.survey_id} {self.status}>"
+
+
+@event.listens_for(Response, "after_insert")
+@event.listens_for(Response, "after_update")
+@event.listens_for(Response, "after_delete")
+def _submitted_response_written(_mapper, connection, response: Response) -> None:
+    """A submitted response added (the demo data), edited, given its customer, or deleted through
+    the session changes what reports read. The respondent's submission and a merge moving
+    responses run as single statements outside the session's flush and announce themselves with
+    :func:`~.survey.report_data_changed`."""
+    if response.status is ResponseStatus.SUBMITTED:
+        connection.execute(report_data_changed([response.survey_id]))
 
 
 class ResponseSegment(db.Model):

@@ -2,6 +2,7 @@
 import enum
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +51,9 @@ class Survey(db.Model):
     # an empty list of values accepts any value.
     segment_fields: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at = mapped_column(UTCDateTime, default=now_utc, nullable=False)
+    # Moved on by every write that changes what a report of the survey reads (see
+    # report_data_changed), so a cached report is checked by reading one row, not its responses.
+    data_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     # Joined: every page that shows a survey needs its instrument.
     instrument_version: Mapped[InstrumentVersion] = relationship(lazy="joined")
@@ -66,6 +70,17 @@ class Survey(db.Model):
 
     def __repr__(self) -> str:
         return f"<Survey {self.slug} {self.status}>"
+
+
+def report_data_changed(survey_ids) -> sa.Update:
+    """The UPDATE that moves on the data version of the surveys ``survey_ids`` (ids, or a SELECT of them).
+
+    Executed in the transaction of the write it announces, so a report cached under the old
+    version is never read again once that write is visible. ``v = v + 1`` in the database, not a
+    value read first: two writers committing at once still give two steps.
+    """
+    survey = Survey.__table__
+    return sa.update(survey).where(survey.c.id.in_(survey_ids)).values(data_version=survey.c.data_version + 1)
 
 
 class Wave(db.Model):

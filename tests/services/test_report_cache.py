@@ -1,18 +1,14 @@
-"""The data version that keys cached reports, and the cache itself, on the demo data."""
+"""The report cache on the demo data: one fit per key, keys per selection, a cache that is down."""
 import pytest
-import sqlalchemy as sa
 
 from survey_app import create_app
 from survey_app.config import TestConfig
-from survey_app.extensions import db
-from survey_app.models import Complaint, Customer, Response, ResponseStatus
-from survey_app.services.customers import merges
-from survey_app.services.reporting import reports
-from survey_app.services.reporting.datasets import ResponseFilter, data_version
 from survey_app.demo import create_demo
+from survey_app.extensions import db
+from survey_app.services.reporting import reports
 from survey_app.services.reporting.cache import fetch, report_key
+from survey_app.services.reporting.datasets import ResponseFilter
 from survey_app.services.surveys.publishing import survey_by_slug
-from tests.factories import make_response
 from tests.spies import count_calls
 
 
@@ -26,54 +22,6 @@ def survey(app):
 def fits(monkeypatch):
     """Each call of the report's fit function (the real one runs)."""
     return count_calls(monkeypatch, reports, "fit_model")
-
-
-def _a_response(survey) -> Response:
-    return db.session.scalars(sa.select(Response).where(Response.survey_id == survey.id).order_by(Response.id)).first()
-
-
-def _submit_like(survey, response: Response) -> Response:
-    return make_response(survey, response.answers, segments=response.segments)
-
-
-def test_data_version_changes_when_a_response_is_submitted(survey):
-    before = data_version(survey)
-    assert data_version(survey) == before
-    _submit_like(survey, _a_response(survey))
-    assert data_version(survey) != before
-
-
-def test_data_version_ignores_drafts(survey):
-    before = data_version(survey)
-    make_response(survey, {}, submitted=False, page=1)
-    assert data_version(survey) == before
-
-
-def test_data_version_changes_when_a_response_is_edited_or_deleted(survey):
-    response = _a_response(survey)
-    before = data_version(survey)
-    response.answers = {**response.answers, "q1": 1}
-    db.session.commit()
-    edited = data_version(survey)
-    assert edited != before
-    db.session.execute(sa.update(Complaint).where(Complaint.response_id == response.id).values(response_id=None))
-    db.session.delete(response)
-    db.session.commit()
-    assert data_version(survey) not in (before, edited)
-
-
-def test_data_version_changes_when_a_merge_moves_responses(survey):
-    owner_ids = db.session.scalars(
-        sa.select(Response.customer_id).join(Customer, Response.customer_id == Customer.id)
-        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED,
-               Customer.merged_into_id.is_(None)).distinct().order_by(Response.customer_id).limit(2)).all()
-    owners = [db.session.get(Customer, owner_id) for owner_id in owner_ids]
-    before = data_version(survey)
-    merge = merges.merge_customers(owners[0], owners[1], actor=None)
-    merged = data_version(survey)
-    assert merged != before
-    merges.undo_merge(merge, actor=None)
-    assert data_version(survey) != merged
 
 
 def test_fetch_computes_once_per_key(survey, fits):

@@ -163,7 +163,7 @@ def test_cached_report_speaks_each_readers_language(client, auth, app, staff, mo
 
 
 def test_bootstrap_uses_the_cached_fit_and_records_its_data_version(client, auth, demo, fits):
-    from survey_app.services.reporting.datasets import data_version
+    from survey_app.services.reporting.cache import data_version
     from survey_app.services.surveys.publishing import survey_by_slug
 
     auth.login("manager")

@@ -21,9 +21,11 @@ from ...models import (
     CustomerMerge,
     DuplicateCandidate,
     DuplicateStatus,
+    Response,
     StaffUser,
 )
 from ...models.base import now_utc
+from ...models.survey import report_data_changed
 from ..errors import Conflict
 from .matching import KEY_NAMES
 
@@ -65,6 +67,9 @@ def _move(column: sa.Column, rows: list[list], from_id: int, to_id: int) -> None
         else:
             match = sa.tuple_(*primary_key).in_([tuple(row) for row in batch])
         db.session.execute(sa.update(column.table).where(match, column == from_id).values({**unchanged, column.name: to_id}))
+        if column.table is Response.__table__:
+            # Responses changing customer is a change of the data their surveys' reports were cached for.
+            db.session.execute(report_data_changed(sa.select(Response.survey_id).where(match).distinct()))
 
 
 def merge_customers(

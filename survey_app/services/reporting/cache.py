@@ -6,9 +6,10 @@ Redis when CACHE_REDIS_URL is set, as it should be where several app processes s
 made by one serves the others. Values are pickled in both, so a reader never shares an object
 with another request.
 
-Nothing is ever deleted by hand: the key carries :func:`datasets.data_version`, so a submitted,
-edited or deleted response, or a merge moving responses, makes the next request miss and refit,
-and the outdated entry ages out (CACHE_DEFAULT_TIMEOUT, or SimpleCache's threshold). A cache
+Nothing is ever deleted by hand: the key carries :func:`data_version`, which every submitted,
+edited or deleted response, and every merge moving responses, moves on in its own transaction
+(``models.survey.report_data_changed``), so the next request misses and refits, and the outdated
+entry ages out (CACHE_DEFAULT_TIMEOUT, or SimpleCache's threshold). A cache
 that cannot be reached, or holds what this release cannot read, costs a refit, never the page.
 """
 import logging
@@ -16,24 +17,33 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import quote
 
-from ...extensions import cache
+import sqlalchemy as sa
+
+from ...extensions import cache, db
 from ...models import Survey
-from .datasets import ResponseFilter, data_version
+from .datasets import ResponseFilter
 
 # Bump when what is cached changes shape, so a shared cache never hands a new release an old layout.
-KEY_FORMAT = 1
+KEY_FORMAT = 2
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+# Read on every report view, built once: one row by its primary key, whatever the number of responses.
+_DATA_VERSION = sa.select(Survey.data_version).where(Survey.id == sa.bindparam("survey_id"))
 
 
-def report_key(survey: Survey, flt: ResponseFilter, version: str) -> str:
+def data_version(survey: Survey) -> int:
+    """The survey's data version as the database holds it now, not as the session last loaded the survey."""
+    return db.session.scalar(_DATA_VERSION, {"survey_id": survey.id})
+
+
+def report_key(survey: Survey, flt: ResponseFilter, version: int) -> str:
     """The cache key of a result; filters that select the same responses give the same key."""
     waves = ",".join(str(w) for w in sorted(flt.wave_ids))
     segments = "&".join(f"{quote(name)}={quote(value)}" for name, value in sorted(flt.segments))
     return f"report/{KEY_FORMAT}/{survey.id}/{survey.instrument_version_id}/{version}/{waves}/{segments}"
 
 
-def fetch(survey: Survey, flt: ResponseFilter, compute: Callable[[Survey, ResponseFilter], T]) -> tuple[T, str]:
+def fetch(survey: Survey, flt: ResponseFilter, compute: Callable[[Survey, ResponseFilter], T]) -> tuple[T, int]:
     """The cached result of ``compute(survey, flt)`` for the current data, computing it on a miss.
 
     Returns the result and the data version it belongs to.

@@ -48,24 +48,6 @@ def submitted_responses(survey: Survey, flt: ResponseFilter = ResponseFilter()):
     return db.session.scalars(flt.apply(query)).yield_per(1000)
 
 
-def data_version(survey: Survey) -> str:
-    """A value that changes whenever the survey's submitted responses do: a key for cached results.
-
-    One aggregate over the survey's submitted responses (on the ``survey_id`` index). The count
-    and the sum of ids change when a response is submitted or deleted, the latest ``updated_at``
-    when one is edited (every edit sets it), and the sum of customer ids when a customer merge or
-    its undo moves responses, since a move keeps ``updated_at`` on purpose. Sums are a checksum,
-    not a proof, but no ordinary sequence of changes brings all four back to an earlier value
-    without bringing the data back too.
-    """
-    row = db.session.execute(
-        sa.select(sa.func.count(), sa.func.sum(Response.id), sa.func.max(Response.updated_at),
-                  sa.func.sum(Response.customer_id))
-        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
-    ).one()
-    return ":".join("" if value is None else str(value) for value in row)
-
-
 def load_dataset(survey: Survey, item_ids: list[str], flt: ResponseFilter = ResponseFilter()) -> Dataset:
     """Responses of ``survey`` matching ``flt`` as a matrix with one column per item id."""
     wave_names = dict(db.session.execute(sa.select(Wave.id, Wave.name).where(Wave.survey_id == survey.id)).all())

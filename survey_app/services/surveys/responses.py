@@ -10,6 +10,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from ...extensions import db
 from ...models import Invitation, Response, ResponseSegment, ResponseStatus, Survey, Wave
 from ...models.base import now_utc
+from ...models.survey import report_data_changed
 from ..platform.clock import business_day
 from .instruments import instrument_of
 from .signals import response_submitted
@@ -153,6 +154,7 @@ def _create(survey, form_key, values, next_page, language, final, invitation, se
         _insert(response)
         if final:
             _index_segments(response, invitation, now)
+            db.session.execute(report_data_changed([survey.id]))
         _commit()
     except IntegrityError:
         db.session.rollback()
@@ -189,6 +191,7 @@ def _submit_draft(survey: Survey, response: Response, invitation: Invitation | N
     ).rowcount
     if changed == 1:
         _index_segments(response, invitation, now)
+        db.session.execute(report_data_changed([survey.id]))
 
 
 def _index_segments(response: Response, invitation: Invitation | None, now: datetime) -> None:
