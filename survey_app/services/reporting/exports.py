@@ -68,20 +68,22 @@ def response_table(survey: Survey, *, labels: bool = False, language: str = "en"
         codes = [(DONT_KNOW_CODE, _("Don't know: the respondent chose \"Don't know\".")),
                  ("", _("Empty: the question was not shown to the respondent, or not answered."))]
         code_header = (_("Code"), _("Meaning"))
-    rows = _response_rows(survey, instrument, segment_names, item_ids + question_ids)
+    rows = _response_rows(survey.id, instrument, segment_names, item_ids + question_ids)
     return Table(header, label_row, rows, codes, code_header)
 
 
-def _response_rows(survey: Survey, instrument, segment_names: list[str], element_ids: list[str]) -> Iterator[list]:
+def _response_rows(survey_id: int, instrument, segment_names: list[str], element_ids: list[str]) -> Iterator[list]:
     """The submitted responses, in order of submission, one export row each.
 
     Only the columns the rows need, as plain rows streamed from the database (a server-side
     cursor on PostgreSQL): no ORM object is built and no more than a batch is held at a time.
+    Nothing here reads an ORM object, since a streamed response is read after the view's
+    database session has closed.
     """
-    waves = dict(db.session.execute(sa.select(Wave.id, Wave.name).where(Wave.survey_id == survey.id)).all())
+    waves = dict(db.session.execute(sa.select(Wave.id, Wave.name).where(Wave.survey_id == survey_id)).all())
     query = (
         sa.select(Response.id, Response.submitted_at, Response.wave_id, Response.segments, Response.answers)
-        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+        .where(Response.survey_id == survey_id, Response.status == ResponseStatus.SUBMITTED)
         .order_by(Response.submitted_at, Response.id)
         .execution_options(yield_per=BATCH_ROWS)
     )
