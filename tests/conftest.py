@@ -71,6 +71,8 @@ class RequestClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # A server reads a streamed body in the request's own context; so does the client, at once.
+        kwargs.setdefault("buffered", True)
         reply = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():
             db.session.expire_all()

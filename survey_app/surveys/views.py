@@ -1,4 +1,6 @@
 """Staff pages for surveys: list, publish, status changes, invitations and exports."""
+from collections.abc import Iterator
+
 from flask import (
     Blueprint,
     Response,
@@ -7,6 +9,8 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -28,6 +32,8 @@ from .forms import ImportInvitationsForm, PublishSurveyForm, WaveForm
 from .publishing import spec_from_form
 
 bp = Blueprint("surveys", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/")
@@ -149,7 +155,7 @@ def export_invitation_links(slug: str):
         link_for=lambda token: base + url_for("respondent.invited", token=token),
         optout_link_for=lambda token: base + url_for("optout.optout", token=token), actor=current_user,
     )
-    return _download(body.encode("utf-8-sig"), f"{slug}-links.csv", "text/csv")
+    return _csv_download(body, f"{slug}-links.csv")
 
 
 @bp.get("/<slug>/responses.<fmt>")
@@ -157,13 +163,14 @@ def export_invitation_links(slug: str):
 def export_responses(slug: str, fmt: str):
     """Download submitted responses as CSV or XLSX; ?labels=1 adds the question texts as a row."""
     survey = _survey(slug)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
     table = reporting.response_table(survey, labels=request.args.get("labels") == "1", language=current_language())
     if fmt == "csv":
-        return _download(reporting.as_csv(table).encode("utf-8-sig"), f"{slug}-responses.csv", "text/csv")
-    if fmt == "xlsx":
-        return _download(reporting.as_xlsx(table), f"{slug}-responses.xlsx",
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    abort(404)
+        return _csv_download(reporting.as_csv(table), f"{slug}-responses.csv")
+    reply = send_file(reporting.as_xlsx(table), mimetype=XLSX)
+    reply.headers["Content-Disposition"] = _attachment(f"{slug}-responses.xlsx")
+    return reply
 
 
 def _survey(slug: str) -> Survey:
@@ -189,5 +196,11 @@ def _import_form(survey: Survey) -> ImportInvitationsForm:
     return form
 
 
-def _download(body: bytes, filename: str, mimetype: str) -> Response:
-    return Response(body, content_type=f"{mimetype}; charset=utf-8" if mimetype == "text/csv" else mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+def _csv_download(chunks: Iterator[bytes], filename: str) -> Response:
+    """A CSV sent as it is written, its rows read in the request's context (its user, its URLs)."""
+    return Response(stream_with_context(chunks), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": _attachment(filename)})
+
+
+def _attachment(filename: str) -> str:
+    return f'attachment; filename="{filename}"'

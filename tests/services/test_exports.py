@@ -14,6 +14,11 @@ from tests.services.test_spreadsheets import FORMULAS
 SUBMITTED = datetime(2026, 3, 1, 9, 30, 15, tzinfo=UTC)
 
 
+def as_text(table) -> str:
+    """The CSV of ``table`` as a spreadsheet reads it: UTF-8 without its byte order mark."""
+    return b"".join(reporting.as_csv(table)).decode("utf-8-sig")
+
+
 def submit(survey, values):
     return make_response(survey, values, now=SUBMITTED)
 
@@ -23,18 +28,18 @@ def test_dont_know_is_coded_and_unanswered_stays_empty(app):
     # exp1's scale offers "don't know"; exp3 was never answered; sat1's scale has no "don't know".
     submit(survey, {"exp1": None, "exp2": 7, "sat1": None})
     table = reporting.response_table(survey)
-    row = dict(zip(table.header, table.rows[0]))
+    row = dict(zip(table.header, next(iter(table.rows))))
     assert row["exp1"] == "dk" and row["exp2"] == 7
     assert row["exp3"] == "" and row["sat1"] == ""
-    body = list(csv.DictReader(io.StringIO(reporting.as_csv(table))))
+    body = list(csv.DictReader(io.StringIO(as_text(reporting.response_table(survey)))))
     assert body[0]["exp1"] == "dk" and body[0]["exp3"] == ""
 
 
 def test_xlsx_has_a_codes_sheet_in_the_export_language_and_utc_datetimes(app):
     survey = make_survey("shop")
     submit(survey, {"exp1": None})
-    with app.test_request_context():
-        workbook = load_workbook(io.BytesIO(reporting.as_xlsx(reporting.response_table(survey, language="zh"))))
+    with app.test_request_context(), reporting.as_xlsx(reporting.response_table(survey, language="zh")) as body:
+        workbook = load_workbook(body)
     assert workbook.sheetnames == ["responses", "codes"]
     header, row = list(workbook["responses"].iter_rows(values_only=True))
     assert header[1] == "submitted_at (UTC)"
@@ -47,7 +52,7 @@ def test_xlsx_has_a_codes_sheet_in_the_export_language_and_utc_datetimes(app):
 def test_csv_keeps_submitted_at_as_iso_text(app):
     survey = make_survey("shop")
     submit(survey, {"exp2": 5})
-    body = list(csv.DictReader(io.StringIO(reporting.as_csv(reporting.response_table(survey)))))
+    body = list(csv.DictReader(io.StringIO(as_text(reporting.response_table(survey)))))
     assert body[0]["submitted_at"] == "2026-03-01T09:30:15+00:00"
 
 
@@ -64,7 +69,7 @@ def submit_with(survey, values, segments):
 def test_csv_quotes_text_that_starts_a_formula_and_keeps_numbers(app):
     survey = make_survey("shop", segment_fields={"store": ["north"]})
     formula_responses(survey)
-    rows = list(csv.DictReader(io.StringIO(reporting.as_csv(reporting.response_table(survey)))))
+    rows = list(csv.DictReader(io.StringIO(as_text(reporting.response_table(survey)))))
     assert [(r["improve"], r["store"]) for r in rows] == [("'" + text, "'" + text) for text in FORMULAS]
     assert {r["exp2"] for r in rows} == {"7"}
 
@@ -72,9 +77,8 @@ def test_csv_quotes_text_that_starts_a_formula_and_keeps_numbers(app):
 def test_xlsx_stores_text_that_starts_a_formula_as_quoted_text_and_numbers_as_numbers(app):
     survey = make_survey("shop", segment_fields={"store": ["north"]})
     formula_responses(survey)
-    with app.test_request_context():
-        body = reporting.as_xlsx(reporting.response_table(survey))
-    sheet = load_workbook(io.BytesIO(body))["responses"]
+    with app.test_request_context(), reporting.as_xlsx(reporting.response_table(survey)) as body:
+        sheet = load_workbook(body)["responses"]
     header = [cell.value for cell in sheet[1]]
     improve, store, score = (header.index(name) for name in ("improve", "store", "exp2"))
     rows = list(sheet.iter_rows(min_row=2))

@@ -6,9 +6,12 @@ answered, so an analyst can tell a refusal to judge from a skipped question.
 """
 import io
 import math
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
+from typing import IO
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -19,21 +22,30 @@ from openpyxl import Workbook
 from analysis import PLSResults
 
 from ...extensions import db
-from ...models import Response, ResponseStatus, Survey
-from ..platform.spreadsheets import SafeCsvWriter, safe_row
+from ...models import Response, ResponseStatus, Survey, Wave
+from ..platform.spreadsheets import (
+    SafeCsvWriter,
+    append_over_sheets,
+    safe_row,
+    stream_csv,
+)
 from ..surveys.instruments import instrument_of
-from .datasets import load_dataset
 
 DONT_KNOW_CODE = "dk"
 
 
+# Responses read from the database per round trip: the export's memory holds one batch.
+BATCH_ROWS = 1000
+
+
 @dataclass
 class Table:
-    """Rows of an export; ``codes`` explains the codes the cells use, as (code, meaning) pairs."""
+    """An export: ``rows`` are read from the database as they are iterated, once; ``codes``
+    explains the codes the cells use, as (code, meaning) pairs."""
 
     header: list[str]
     labels: list[str] | None
-    rows: list[list]
+    rows: Iterable[list]
     codes: list[tuple[str, str]] = field(default_factory=list)
     code_header: tuple[str, str] = ("code", "meaning")
 
@@ -43,7 +55,6 @@ def response_table(survey: Survey, *, labels: bool = False, language: str = "en"
     item_ids = list(instrument.item_ids)
     question_ids = [q.id for q in instrument.questions if q.kind.answer_column]
     segment_names = list(dict.fromkeys([*survey.segment_fields, *(q.id for q in instrument.segment_questions)]))
-    data = load_dataset(survey, item_ids)
     header = ["response_id", "submitted_at", "wave", *segment_names, *item_ids, *question_ids]
     label_row = None
     if labels:
@@ -53,21 +64,38 @@ def response_table(survey: Survey, *, labels: bool = False, language: str = "en"
         # A segment the survey records from its links is named by the manager; one the instrument asks has its question's text.
         label_row = [*leading, *(instrument.element(name).text.get(language) if name in asked else name for name in segment_names),
                      *(instrument.element(e).text.get(language) for e in item_ids + question_ids)]
-    rows = []
-    for index, response_id in enumerate(data.response_ids):
-        answers = data.answers[index]
-        rows.append([
-            response_id,
-            data.submitted_at[index],
-            data.waves[index] or "",
-            *(data.segments[index].get(name, "") for name in segment_names),
-            *(_cell(instrument, e, answers) for e in item_ids + question_ids),
-        ])
     with force_locale(language):
         codes = [(DONT_KNOW_CODE, _("Don't know: the respondent chose \"Don't know\".")),
                  ("", _("Empty: the question was not shown to the respondent, or not answered."))]
         code_header = (_("Code"), _("Meaning"))
+    rows = _response_rows(survey.id, instrument, segment_names, item_ids + question_ids)
     return Table(header, label_row, rows, codes, code_header)
+
+
+def _response_rows(survey_id: int, instrument, segment_names: list[str], element_ids: list[str]) -> Iterator[list]:
+    """The submitted responses, in order of submission, one export row each.
+
+    Only the columns the rows need, as plain rows streamed from the database (a server-side
+    cursor on PostgreSQL): no ORM object is built and no more than a batch is held at a time.
+    Nothing here reads an ORM object, since a streamed response is read after the view's
+    database session has closed.
+    """
+    waves = dict(db.session.execute(sa.select(Wave.id, Wave.name).where(Wave.survey_id == survey_id)).all())
+    query = (
+        sa.select(Response.id, Response.submitted_at, Response.wave_id, Response.segments, Response.answers)
+        .where(Response.survey_id == survey_id, Response.status == ResponseStatus.SUBMITTED)
+        .order_by(Response.submitted_at, Response.id)
+        .execution_options(yield_per=BATCH_ROWS)
+    )
+    for response in db.session.execute(query):
+        segments, answers = response.segments or {}, response.answers or {}
+        yield [
+            response.id,
+            response.submitted_at,
+            waves.get(response.wave_id) or "",
+            *(segments.get(name, "") for name in segment_names),
+            *(_cell(instrument, e, answers) for e in element_ids),
+        ]
 
 
 def _cell(instrument, element_id: str, answers: dict):
@@ -88,36 +116,32 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def as_csv(table: Table) -> str:
-    out = io.StringIO()
-    writer = SafeCsvWriter(out)
-    writer.writerow(table.header)
-    if table.labels:
-        writer.writerow(table.labels)
-    for row in table.rows:
-        writer.writerow([_csv_value(value) for value in row])
-    return out.getvalue()
+def as_csv(table: Table) -> Iterator[bytes]:
+    """The table as a CSV file (UTF-8 with a byte order mark), in chunks written as its rows are read."""
+    head = [table.header, table.labels] if table.labels else [table.header]
+    return stream_csv(chain(head, ([_csv_value(value) for value in row] for row in table.rows)))
 
 
 def _csv_value(value):
     return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
 
 
-def as_xlsx(table: Table) -> bytes:
+def as_xlsx(table: Table) -> IO[bytes]:
+    """The table as an XLSX file in a temporary file, rewound: the responses, over as many sheets
+    as Excel needs to open them, then the codes. Rows go to the file as they are read."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("responses")
-    sheet.append(safe_row(f"{name} (UTC)" if name == "submitted_at" else name for name in table.header))
-    if table.labels:
-        sheet.append(safe_row(table.labels))
-    for row in table.rows:
-        sheet.append(safe_row(_utc(value) if isinstance(value, datetime) else value for value in row))
+    header = [f"{name} (UTC)" if name == "submitted_at" else name for name in table.header]
+    head = [header, table.labels] if table.labels else [header]
+    append_over_sheets(workbook, "responses", head,
+                       ([_utc(value) if isinstance(value, datetime) else value for value in row] for row in table.rows))
     codes = workbook.create_sheet("codes")
     codes.append(safe_row(table.code_header))
     for code, meaning in table.codes:
         codes.append(safe_row([code, meaning]))
-    out = io.BytesIO()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - the view sends it, then closes it
     workbook.save(out)
-    return out.getvalue()
+    out.seek(0)
+    return out
 
 
 # The index CSV, for people and for scripts alike: one header row, then one row per construct in

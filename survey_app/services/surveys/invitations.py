@@ -9,11 +9,14 @@ import hashlib
 import hmac
 import io
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import chain
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import (
@@ -31,7 +34,7 @@ from ..customers.matching import ContactKeys, check_name, note_arrival, resolve_
 from ..errors import InvalidInput
 from ..platform import audit
 from ..platform.settings import settings
-from ..platform.spreadsheets import SafeCsvWriter
+from ..platform.spreadsheets import stream_csv
 from ..platform.uploads import refuse_lost_text
 
 CONTACT_COLUMNS = ("name", "phone", "email", "reference")
@@ -139,47 +142,68 @@ def find_invitation(token: str) -> Invitation | None:
     return db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == _hash(token)))
 
 
+# Invitations read, contacted and put on record per round trip of the links export.
+LINK_BATCH = 500
+
+
 def export_links(
     survey: Survey, *, secret_key: str, link_for, optout_link_for=None,
     channel: ContactChannel = ContactChannel.SMS, actor: StaffUser | None = None, today: date | None = None,
-) -> str:
+) -> Iterator[bytes]:
     """CSV of every unused, unexpired invitation with its link, for the SMS, WeChat or email tool.
 
     ``link_for(token)`` and ``optout_link_for(token)`` build the URLs. Each customer goes through
     :func:`consent.may_contact`: those who opted out, asked to be removed or were contacted
     within the frequency cap keep their row, with no link and the reason in ``withheld``, so
     nobody is dropped silently. Handing a link over counts as contacting the customer, and the
-    export is written to the audit log. Commits.
+    export is written to the audit log.
+
+    The file comes in chunks as it is read, :data:`LINK_BATCH` invitations at a time; each batch's
+    contacts and audit entry are committed before its rows go out, so a download that stops
+    halfway leaves on record exactly the links it handed over.
     """
-    now = now_utc()
-    out = io.StringIO()
-    writer = SafeCsvWriter(out)
-    writer.writerow([*CONTACT_COLUMNS, *survey.segment_fields, "wave", "link", "expires_at", "optout_link", "withheld"])
-    invitations = db.session.scalars(
-        sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.used_at.is_(None))
-        .order_by(Invitation.id)
-    )
+    segment_fields = list(survey.segment_fields)
+    header = [*CONTACT_COLUMNS, *segment_fields, "wave", "link", "expires_at", "optout_link", "withheld"]
+    # What the rows need of the survey is read now: a streamed response starts after the view's
+    # database session has closed, and its rows are read in a session of their own.
     waves = {w.id: w.name for w in survey.waves}
-    exported = []
-    for invitation in invitations:
-        if invitation.expires_at <= now:
-            continue
-        customer = invitation.customer
-        key = f"invitation:{invitation.id}"
-        decision = consent.may_contact(customer, channel, ContactPurpose.SURVEY, today=today, resend_of=key)
-        link = optout = ""
-        if decision.allowed:
-            consent.record_contact(customer, channel, ContactPurpose.SURVEY, key, at=now)
-            link = link_for(token_for(invitation, secret_key))
-            optout = optout_link_for(consent.optout_token(customer, secret_key)) if optout_link_for else ""
-        exported.append(customer.id)
-        writer.writerow([
-            customer.name or "", customer.phone or "", customer.email or "", customer.reference or "",
-            *(invitation.segments.get(name, "") for name in survey.segment_fields),
-            waves.get(invitation.wave_id, ""), link, _expiry_day(invitation), optout,
-            "" if decision.allowed else decision.message,
-        ])
-    audit.record_access(actor, AuditAction.EXPORT_PERSONAL_DATA, exported,
-                        f"invitation links of survey {survey.slug}", commit=False)
-    db.session.commit()
-    return out.getvalue()
+    rows = _link_rows(survey.id, f"invitation links of survey {survey.slug}", waves, segment_fields,
+                      secret_key, link_for, optout_link_for, channel, actor, today)
+    return stream_csv(chain([header], rows))
+
+
+def _link_rows(survey_id, detail, waves, segment_fields, secret_key, link_for, optout_link_for, channel, actor,
+               today) -> Iterator[list]:
+    now = now_utc()
+    # Keyset batches rather than one cursor: each batch commits, which would end a server-side cursor.
+    after = 0
+    while batch := db.session.scalars(
+        sa.select(Invitation).options(selectinload(Invitation.customer))
+        .where(Invitation.survey_id == survey_id, Invitation.used_at.is_(None), Invitation.expires_at > now,
+               Invitation.id > after)
+        .order_by(Invitation.id).limit(LINK_BATCH)
+    ).all():
+        rows, exported = [], []
+        for invitation in batch:
+            customer = invitation.customer
+            key = f"invitation:{invitation.id}"
+            decision = consent.may_contact(customer, channel, ContactPurpose.SURVEY, today=today, resend_of=key)
+            link = optout = ""
+            if decision.allowed:
+                consent.record_contact(customer, channel, ContactPurpose.SURVEY, key, at=now)
+                link = link_for(token_for(invitation, secret_key))
+                optout = optout_link_for(consent.optout_token(customer, secret_key)) if optout_link_for else ""
+            exported.append(customer.id)
+            rows.append([
+                customer.name or "", customer.phone or "", customer.email or "", customer.reference or "",
+                *(invitation.segments.get(name, "") for name in segment_fields),
+                waves.get(invitation.wave_id, ""), link, _expiry_day(invitation), optout,
+                "" if decision.allowed else decision.message,
+            ])
+        after = batch[-1].id
+        audit.record_access(actor, AuditAction.EXPORT_PERSONAL_DATA, exported, detail, commit=False)
+        db.session.commit()
+        yield from rows
+    if not after:
+        # An export with no link is still an export of the survey's personal data, and on record.
+        audit.record_access(actor, AuditAction.EXPORT_PERSONAL_DATA, [], detail)
