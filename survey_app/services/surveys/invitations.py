@@ -33,7 +33,7 @@ from ..customers import consent
 from ..customers.matching import ContactKeys, check_name, note_arrival, resolve_customer
 from ..errors import InvalidInput
 from ..platform import audit
-from ..platform.settings import settings
+from ..platform.clock import business_day
 from ..platform.spreadsheets import stream_csv
 from ..platform.uploads import refuse_lost_text
 
@@ -131,11 +131,6 @@ def issue_invitation(survey, wave, customer_id, segments, secret_key, now, days_
     return invitation
 
 
-def _expiry_day(invitation: Invitation) -> str:
-    """The day a link stops working, on the firm's calendar rather than the UTC one."""
-    return invitation.expires_at.astimezone(settings().business_timezone).date().isoformat()
-
-
 def find_invitation(token: str) -> Invitation | None:
     if not token or len(token) > 64:
         return None
@@ -197,7 +192,7 @@ def _link_rows(survey_id, detail, waves, segment_fields, secret_key, link_for, o
             rows.append([
                 customer.name or "", customer.phone or "", customer.email or "", customer.reference or "",
                 *(invitation.segments.get(name, "") for name in segment_fields),
-                waves.get(invitation.wave_id, ""), link, _expiry_day(invitation), optout,
+                waves.get(invitation.wave_id, ""), link, business_day(invitation.expires_at).isoformat(), optout,
                 "" if decision.allowed else decision.message,
             ])
         after = batch[-1].id
