@@ -16,6 +16,7 @@ Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -72,11 +73,20 @@ def net_promoter_score(scores, level: float = 0.95) -> NPSResult:
     EstimationError
         No score is answered, or a score lies outside 0-10.
     """
-    x = _answers(scores)
-    if ((x < 0) | (x > 10)).any():
+    values, counts = np.unique(_answers(scores), return_counts=True)
+    return net_promoter_score_of_counts(dict(zip(values.tolist(), counts.tolist())), level)
+
+
+def net_promoter_score_of_counts(counts: Mapping[float, int], level: float = 0.95) -> NPSResult:
+    """:func:`net_promoter_score` of scores given as {score: number of respondents giving it}."""
+    counts = {float(score): int(k) for score, k in counts.items() if k}
+    n = sum(counts.values())
+    if not n:
+        raise EstimationError("no answers")
+    if any(score < 0 or score > 10 for score in counts):
         raise EstimationError("NPS scores must lie between 0 and 10")
-    n = len(x)
-    promoters, detractors = float(np.mean(x >= 9)), float(np.mean(x <= 6))
+    promoters = sum(k for score, k in counts.items() if score >= 9) / n
+    detractors = sum(k for score, k in counts.items() if score <= 6) / n
     value = 100 * (promoters - detractors)
     se = 100 * np.sqrt(max(promoters + detractors - (promoters - detractors) ** 2, 0.0) / n)
     z = ndtri(0.5 + level / 2)
@@ -87,6 +97,12 @@ def net_promoter_score(scores, level: float = 0.95) -> NPSResult:
 def top_box(answers, scale_max: float, boxes: int = 2, level: float = 0.95) -> ShareResult:
     """Share of answers in the top ``boxes`` categories (top-2-box CSAT by default)."""
     x = _answers(answers)
-    count = int(np.sum(x > scale_max - boxes))
-    low, high = proportion_confint(count, len(x), alpha=1 - level, method="wilson")
-    return ShareResult(count / len(x), float(low), float(high), count, len(x))
+    return share(int(np.sum(x > scale_max - boxes)), len(x), level)
+
+
+def share(count: int, n: int, level: float = 0.95) -> ShareResult:
+    """The share ``count / n`` with its Wilson score interval."""
+    if not n:
+        raise EstimationError("no answers")
+    low, high = proportion_confint(count, n, alpha=1 - level, method="wilson")
+    return ShareResult(count / n, float(low), float(high), count, n)

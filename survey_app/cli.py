@@ -1,4 +1,4 @@
-"""Flask commands: staff users, instruments, demo data and translations."""
+"""Flask commands: staff users, instruments, demo data, translations, cases, reports and API tokens."""
 import json
 import subprocess
 import sys
@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from .config import ROOT
 from .demo import create_demo
 from .extensions import db
-from .models import StaffUser
+from .models import StaffUser, Survey
 from .services import cases, customers, surveys
 from .services.errors import DomainError
 from .services.platform import users as user_service
@@ -27,6 +27,7 @@ translate_cli = AppGroup("translate", help="Translation catalogues.")
 cases_cli = AppGroup("cases", help="Complaint cases.")
 api_tokens_cli = AppGroup("api-tokens", help="Tokens for the JSON API.")
 customers_cli = AppGroup("customers", help="The customer database.")
+reports_cli = AppGroup("reports", help="Satisfaction reports.")
 PYBABEL = str(Path(sys.executable).parent / "pybabel")
 
 
@@ -153,6 +154,22 @@ def check_sla():
     click.echo(f"{len(escalated)} case(s) escalated.")
 
 
+@reports_cli.command("rebuild-cells")
+@click.argument("slugs", nargs=-1)
+def rebuild_cells_command(slugs):
+    """Add up the report cells of the surveys SLUGS (all surveys without any) from their responses.
+
+    Needed after responses were loaded past the application (a bulk import); a survey whose cells
+    are not ready is otherwise added up by its first report.
+    """
+    query = sa.select(Survey).order_by(Survey.id)
+    if slugs:
+        query = query.where(Survey.slug.in_(slugs))
+    for survey in db.session.scalars(query).all():
+        surveys.rebuild_cells(survey)
+        click.echo(f"{survey.slug}: report cells rebuilt")
+
+
 @api_tokens_cli.command("create")
 @click.argument("username")
 @click.argument("name")
@@ -171,4 +188,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(cases_cli)
     app.cli.add_command(api_tokens_cli)
     app.cli.add_command(customers_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(demo)

@@ -8,6 +8,7 @@ from .customer import (Contact, ContactChannel, ContactPurpose, ConsentRecord, C
                        CustomerEvent, CustomerEventKind)
 from .merge import CustomerArrival, CustomerMerge, DuplicateCandidate, DuplicateReason, DuplicateStatus
 from .job import Job, JobStatus
+from .report_cell import ReportCell
 from .response import Response, ResponseSegment, ResponseStatus
 from .survey import InstrumentVersion, Invitation, Survey, SurveyStatus, Wave
 from .user import Role, StaffUser
@@ -50,6 +51,7 @@ __all__ = [
     "Job",
     "JobStatus",
     "Invitation",
+    "ReportCell",
     "Response",
     "ResponseSegment",
     "ResponseStatus",

@@ -1,12 +1,11 @@
 """Answers given to a survey, saved page by page and submitted once."""
 import enum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, now_utc, str_enum
-from .survey import report_data_changed
 
 
 class ResponseStatus(enum.StrEnum):
@@ -49,18 +48,6 @@ class Response(db.Model):
 
     def __repr__(self) -> str:
         return f"<Response {self.id} survey={self.survey_id} {self.status}>"
-
-
-@event.listens_for(Response, "after_insert")
-@event.listens_for(Response, "after_update")
-@event.listens_for(Response, "after_delete")
-def _submitted_response_written(_mapper, connection, response: Response) -> None:
-    """A submitted response added (the demo data), edited, given its customer, or deleted through
-    the session changes what reports read. The respondent's submission and a merge moving
-    responses run as single statements outside the session's flush and announce themselves with
-    :func:`~.survey.report_data_changed`."""
-    if response.status is ResponseStatus.SUBMITTED:
-        connection.execute(report_data_changed([response.survey_id]))
 
 
 class ResponseSegment(db.Model):

@@ -54,6 +54,10 @@ class Survey(db.Model):
     # Moved on by every write that changes what a report of the survey reads (see
     # report_data_changed), so a cached report is checked by reading one row, not its responses.
     data_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    # Whether the survey's report cells hold all its submitted responses: true from the start for a
+    # new survey; false for one whose responses came before the cells did (or were bulk-loaded),
+    # until :func:`~survey_app.services.surveys.report_cells.rebuild_cells` has added them up.
+    cells_ready: Mapped[bool] = mapped_column(default=True, server_default=sa.false())
 
     # Joined: every page that shows a survey needs its instrument.
     instrument_version: Mapped[InstrumentVersion] = relationship(lazy="joined")

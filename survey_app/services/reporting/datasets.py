@@ -1,11 +1,17 @@
-"""The one way from stored responses to a table in instrument item order; reports and exports use it."""
-from dataclasses import dataclass, field
+"""Which responses a report selects, and, for the work that needs them one by one (the bootstrap),
+those responses as a table in instrument item order. Reports themselves read the sums kept in
+:mod:`.cells`."""
+from dataclasses import dataclass
 
 import numpy as np
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Response, ResponseSegment, ResponseStatus, Survey, Wave
+from ...models import Response, ResponseSegment, ResponseStatus, Survey
+from ..surveys.report_cells import item_value
+
+# Responses read per round trip when a table of rows is built.
+BATCH_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -32,40 +38,21 @@ class Dataset:
 
     item_ids: list[str]
     items: np.ndarray
-    response_ids: list[int]
-    submitted_at: list
-    waves: list[str | None]
-    segments: list[dict]
-    answers: list[dict] = field(repr=False)
-
-
-def submitted_responses(survey: Survey, flt: ResponseFilter = ResponseFilter()):
-    query = (
-        sa.select(Response)
-        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
-        .order_by(Response.submitted_at, Response.id)
-    )
-    return db.session.scalars(flt.apply(query)).yield_per(1000)
+    response_ids: np.ndarray
 
 
 def load_dataset(survey: Survey, item_ids: list[str], flt: ResponseFilter = ResponseFilter()) -> Dataset:
-    """Responses of ``survey`` matching ``flt`` as a matrix with one column per item id."""
-    wave_names = dict(db.session.execute(sa.select(Wave.id, Wave.name).where(Wave.survey_id == survey.id)).all())
-    rows, ids, times, waves, segments, answers = [], [], [], [], [], []
-    for response in submitted_responses(survey, flt):
-        rows.append([_number(response.answers.get(item)) for item in item_ids])
-        ids.append(response.id)
-        times.append(response.submitted_at)
-        waves.append(wave_names.get(response.wave_id))
-        segments.append(response.segments or {})
-        answers.append(response.answers)
-    matrix = np.array(rows, dtype=float).reshape(len(rows), len(item_ids))
-    return Dataset(item_ids, matrix, ids, times, waves, segments, answers)
-
-
-def _number(value) -> float:
-    if isinstance(value, bool) or value is None:
-        return np.nan
-    if isinstance(value, (int, float)):
-        return float(value)
-    return np.nan
+    """Responses of ``survey`` matching ``flt``, in order of submission, as a matrix with one column
+    per item id. Plain rows read in batches (a server-side cursor on PostgreSQL): memory holds the
+    matrix and one batch, never an object per response."""
+    query = flt.apply(
+        sa.select(Response.id, Response.answers)
+        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+        .order_by(Response.submitted_at, Response.id)
+    ).execution_options(yield_per=BATCH_ROWS)
+    blocks, ids = [], []
+    for batch in db.session.execute(query).partitions():
+        ids.extend(row.id for row in batch)
+        blocks.append(np.array([[item_value(row.answers.get(item)) for item in item_ids] for row in batch], float))
+    matrix = np.concatenate(blocks) if blocks else np.empty((0, len(item_ids)))
+    return Dataset(item_ids, matrix.reshape(len(ids), len(item_ids)), np.array(ids, dtype=np.int64))

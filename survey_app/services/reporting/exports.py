@@ -30,6 +30,7 @@ from ..platform.spreadsheets import (
     stream_csv,
 )
 from ..surveys.instruments import instrument_of
+from .cells import submitted_by_wave
 
 DONT_KNOW_CODE = "dk"
 
@@ -178,17 +179,13 @@ def _figure(value, digits: int):
 
 
 def response_counts(survey: Survey) -> dict:
-    """Submitted and in-progress responses, and submitted per wave."""
-    by_status = dict(db.session.execute(
-        sa.select(Response.status, sa.func.count()).where(Response.survey_id == survey.id).group_by(Response.status)
-    ).all())
-    by_wave = dict(db.session.execute(
-        sa.select(Response.wave_id, sa.func.count())
-        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
-        .group_by(Response.wave_id)
-    ).all())
+    """Submitted and in-progress responses, and submitted per wave: the submitted from the report
+    cells (their sizes), the drafts by counting them."""
+    drafts = db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(
+        Response.survey_id == survey.id, Response.status == ResponseStatus.DRAFT))
+    by_wave = submitted_by_wave(survey)
     return {
-        "submitted": by_status.get(ResponseStatus.SUBMITTED, 0),
-        "drafts": by_status.get(ResponseStatus.DRAFT, 0),
+        "submitted": sum(by_wave.values()),
+        "drafts": drafts,
         "by_wave": {w.name: by_wave.get(w.id, 0) for w in survey.waves},
     }

@@ -1,15 +1,15 @@
 """The satisfaction report of a survey: the instrument's model fitted to its responses.
 
 Everything the report shows comes from :mod:`analysis`; this module only chooses the responses
-(through :func:`datasets.load_dataset`), fixes the fitting settings, and runs the bootstrap as a
-background job that reports its progress. Pages, downloads and the bootstrap take the report
+(:class:`~.datasets.ResponseFilter`), fits what their :mod:`.cells` add up to, fixes the fitting
+settings, and runs the bootstrap, which needs the responses one by one
+(:func:`~.datasets.load_dataset`), as a background job that reports its progress. Pages, downloads and the bootstrap take the report
 from :func:`report_of`, which fits once per survey, filter and data version
 (:mod:`.report_cache`).
 """
 import warnings
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,11 +17,12 @@ from flask_babel import lazy_gettext as _l
 from analysis import (EstimationError, ModelSpecificationError, NegativeWeightWarning, PLSResults, fit_model,
                       from_instrument)
 from analysis.bootstrap import bootstrap
-from analysis.nps import NPSResult, ShareResult, net_promoter_score, top_box
+from analysis.nps import NPSResult, ShareResult, net_promoter_score_of_counts, share
 
 from ...extensions import db
 from ...models import Survey
 from . import cache as report_cache
+from .cells import CellTotals, cell_totals
 from .datasets import ResponseFilter, load_dataset
 from ..errors import InvalidInput
 from ..surveys.instruments import instrument_of
@@ -54,21 +55,31 @@ def report_of(survey: Survey, flt: ResponseFilter) -> SurveyReport:
 
 
 def build_report(survey: Survey, flt: ResponseFilter) -> SurveyReport:
-    """Fit the survey's model to the filtered responses; too few responses give no fit, not an error."""
+    """Fit the survey's model to what the filtered responses add up to; too few responses give no fit,
+    not an error. Reads the survey's report cells, never its responses."""
     instrument = instrument_of(survey.instrument_version)
-    dataset = load_dataset(survey, list(instrument.item_ids), flt)
+    totals = cell_totals(survey, flt)
     notes: list[str] = []
     fit = None
-    if instrument.paths and dataset.items.shape[0] >= MIN_RESPONSES:
-        fit, notes = _fit(instrument, dataset.items)
+    if instrument.paths and totals.n >= MIN_RESPONSES:
+        fit, notes = _fit(instrument, totals.moments)
     elif instrument.paths:
         notes.append(_l("At least %(n)d responses are needed for the model; this selection has %(m)d.",
-                        n=MIN_RESPONSES, m=dataset.items.shape[0]))
-    return SurveyReport(len(dataset.response_ids), fit, _nps(instrument, dataset), _csat(instrument, dataset), notes)
+                        n=MIN_RESPONSES, m=totals.n))
+    return SurveyReport(totals.n, fit, _nps(instrument, totals), _csat(instrument, totals), notes)
 
 
-def _fit(instrument, items: np.ndarray) -> tuple[PLSResults | None, list]:
-    table = pd.DataFrame(items, columns=list(instrument.item_ids))
+def fit_to_rows(survey: Survey, flt: ResponseFilter) -> PLSResults | None:
+    """The report's fit made from the filtered responses themselves, as the bootstrap resamples them."""
+    instrument = instrument_of(survey.instrument_version)
+    dataset = load_dataset(survey, list(instrument.item_ids), flt)
+    if not instrument.paths or len(dataset.response_ids) < MIN_RESPONSES:
+        return None
+    return _fit(instrument, pd.DataFrame(dataset.items, columns=dataset.item_ids))[0]
+
+
+def _fit(instrument, data) -> tuple[PLSResults | None, list]:
+    """Fit the instrument's model to ``data``: a table of rows, or the :class:`~analysis.Moments` of one."""
     # Both refusals are the manager's to read, not a 500: the selection can defeat a valid model
     # (an item nobody varied on), and so can the instrument a survey was published from, whose
     # loader checks what a questionnaire needs but not all a model does (a path declared twice
@@ -76,32 +87,27 @@ def _fit(instrument, items: np.ndarray) -> tuple[PLSResults | None, list]:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", NegativeWeightWarning)
-            fit = fit_model(table, from_instrument(instrument), **FIT_SETTINGS)
+            fit = fit_model(data, from_instrument(instrument), **FIT_SETTINGS)
             fit.index  # computed here so its warning is caught with the others
     except (EstimationError, ModelSpecificationError) as error:
         return None, [_l("The model cannot be fitted to this selection: %(reason)s", reason=str(error))]
     return fit, [str(w.message) for w in caught]
 
 
-def _nps(instrument, dataset) -> NPSResult | None:
+def _nps(instrument, totals: CellTotals) -> NPSResult | None:
     question = instrument.net_promoter_question
-    if question is None:
-        return None
-    scores = [a.get(question.id) for a in dataset.answers]
-    scores = [s for s in scores if isinstance(s, int)]
-    return net_promoter_score(scores) if scores else None
+    counts = totals.tallies.get(question.id) if question is not None else None
+    return net_promoter_score_of_counts(counts) if counts else None
 
 
-def _csat(instrument, dataset) -> ShareResult | None:
+def _csat(instrument, totals: CellTotals) -> ShareResult | None:
     """Top-2-box share of the satisfaction construct's first item, when there is one."""
     items = instrument.items_of("satisfaction")
-    if not items:
+    counts = totals.tallies.get(items[0].id) if items else None
+    if not counts:
         return None
-    column = list(instrument.item_ids).index(items[0].id)
-    answers = dataset.items[:, column]
-    if np.isnan(answers).all():
-        return None
-    return top_box(answers - items[0].scale.min + 1, items[0].scale.max - items[0].scale.min + 1)
+    top = sum(k for answer, k in counts.items() if answer > items[0].scale.max - 2)
+    return share(top, sum(counts.values()))
 
 
 def parse_filter(survey: Survey, wave: str | None, segments: dict[str, str]) -> ResponseFilter:
@@ -141,10 +147,15 @@ def bootstrap_report(job_id: str, survey_id: int, flt: dict, resamples: int) -> 
     def work(progress):
         survey = db.session.get(Survey, survey_id)
         # The same cached fit the page shows, and the data version it is of, recorded with the intervals.
-        report, version = report_cache.fetch(survey, filter_from_dict(flt), build_report)
+        selection = filter_from_dict(flt)
+        report, version = report_cache.fetch(survey, selection, build_report)
         if report.fit is None:
             raise InvalidInput(" ".join(map(str, report.warnings)) or _("There are no responses to analyse."))
-        result = bootstrap(report.fit, resamples, seed=BOOTSTRAP_SEED,
+        # Resampling needs the rows; their fit is the page's to 1e-9 (tests/services/test_report_cells.py).
+        fit = fit_to_rows(survey, selection)
+        if fit is None:
+            raise InvalidInput(_("There are no responses to analyse."))
+        result = bootstrap(fit, resamples, seed=BOOTSTRAP_SEED,
                            progress=lambda done, total: progress(done / total))
         return {"survey": survey.slug, "filter": flt, "version": version, "n": report.n,
                 "bootstrap": result.to_dict()}

@@ -30,6 +30,7 @@ from .publishing import (
     status_label,
     survey_by_slug,
 )
+from .report_cells import rebuild_cells
 from .respondent import PageLayout, PageOutcome, answer_page, page_layout, resume_page
 from .respondent_contact import leave_contact, may_leave_contact
 from .responses import find_response, new_form_key, usable_form_key
@@ -39,6 +40,6 @@ __all__ = [
     "answer_sheet", "available_instruments", "builtin_paths", "change_status", "export_links", "find_invitation",
     "find_response", "headline_scores", "import_invitations", "instrument_of", "issue_invitation", "latest_version",
     "leave_contact", "list_surveys", "load_paths", "may_leave_contact", "new_form_key", "page_layout",
-    "publish_survey", "respondent_title", "resume_page", "spec_errors", "status_label", "store_instrument",
+    "publish_survey", "rebuild_cells", "respondent_title", "resume_page", "spec_errors", "status_label", "store_instrument",
     "survey_by_slug", "usable_form_key", "validate_path",
 ]

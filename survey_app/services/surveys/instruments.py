@@ -9,7 +9,7 @@ from instruments import (Instrument, InstrumentInvalid, builtin_paths, load_inst
                          validate_path)
 
 from ...extensions import db
-from ...models import InstrumentVersion
+from ...models import InstrumentVersion, Survey
 from ..errors import NotFound
 
 
@@ -69,14 +69,28 @@ def available_instruments() -> list[InstrumentVersion]:
 _parsed: dict[str, Instrument] = {}
 
 
+def instrument_of_survey(connection: sa.Connection, survey_id: int) -> Instrument:
+    """The instrument survey ``survey_id`` pinned, read through ``connection``: for a session's flush
+    events, which may not load objects. The document is read only the first time its hash is seen."""
+    version, survey = InstrumentVersion.__table__, Survey.__table__
+    content_hash = connection.scalar(sa.select(version.c.content_hash).join(
+        survey, survey.c.instrument_version_id == version.c.id).where(survey.c.id == survey_id))
+    if content_hash not in _parsed:
+        document = connection.scalar(sa.select(version.c.document).where(version.c.content_hash == content_hash))
+        return _parse(content_hash, document)
+    return _parsed[content_hash]
+
+
 def instrument_of(version: InstrumentVersion) -> Instrument:
     """The instrument value a survey pinned, parsed once per process.
 
     A content hash names one immutable document, so the cache never goes stale.
     """
     instrument = _parsed.get(version.content_hash)
-    if instrument is None:
-        document = json.dumps(version.document, sort_keys=True)
-        instrument = load_instrument_text(document, source=f"instrument:{version.content_hash[:12]}")
-        _parsed[version.content_hash] = instrument
+    return instrument if instrument is not None else _parse(version.content_hash, version.document)
+
+
+def _parse(content_hash: str, document: dict) -> Instrument:
+    instrument = load_instrument_text(json.dumps(document, sort_keys=True), source=f"instrument:{content_hash[:12]}")
+    _parsed[content_hash] = instrument
     return instrument

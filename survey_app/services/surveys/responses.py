@@ -10,8 +10,8 @@ from sqlalchemy.orm import make_transient_to_detached
 from ...extensions import db
 from ...models import Invitation, Response, ResponseSegment, ResponseStatus, Survey, Wave
 from ...models.base import now_utc
-from ...models.survey import report_data_changed
 from ..platform.clock import business_day
+from . import report_cells
 from .instruments import instrument_of
 from .signals import response_submitted
 
@@ -154,7 +154,7 @@ def _create(survey, form_key, values, next_page, language, final, invitation, se
         _insert(response)
         if final:
             _index_segments(response, invitation, now)
-            db.session.execute(report_data_changed([survey.id]))
+            report_cells.response_submitted(survey, response)
         _commit()
     except IntegrityError:
         db.session.rollback()
@@ -191,7 +191,7 @@ def _submit_draft(survey: Survey, response: Response, invitation: Invitation | N
     ).rowcount
     if changed == 1:
         _index_segments(response, invitation, now)
-        db.session.execute(report_data_changed([survey.id]))
+        report_cells.response_submitted(survey, response)
 
 
 def _index_segments(response: Response, invitation: Invitation | None, now: datetime) -> None:
