@@ -76,3 +76,12 @@ class _SessionCookieOverHttps(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return super().get_cookie_secure(app) or over_https()
+
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        super().save_session(app, session, response)
+        # Flask-Login looks into the session after every request, so Flask says "Vary: Cookie" on
+        # all of them; a file kept for ever under its hash is the same for every cookie, and a
+        # browser would fetch plotly.js again at each login if it varied on one.
+        if response.cache_control.immutable and "Set-Cookie" not in response.headers:
+            # Assigned, not discarded: HeaderSet.discard does not write the header back.
+            response.vary = [value for value in response.vary if value.lower() != "cookie"]

@@ -106,10 +106,10 @@ PLOTLY_JS = Path(str(files("plotly") / "package_data" / "plotly.min.js"))
 
 
 @bp.get("/plotly.min.js")
-@role_required(Role.AGENT)
 def plotly_js():
     """plotly.js from the installed plotly package, so charts load nothing from another host; under
-    its hash (``plotly_url``) it is kept for a year, as a plotly upgrade changes the URL."""
+    its hash (``plotly_url``) it is kept for a year, as a plotly upgrade changes the URL. Public like
+    static/: the library is no secret, and a response that read no session varies on no cookie."""
     return send_hashed(PLOTLY_JS, mimetype="text/javascript")
 
 

@@ -91,8 +91,22 @@ def test_plotly_and_the_chart_script_are_hashed_deferred_and_in_order(client, re
         assert "Content-Encoding" not in reply.headers and reply.get_data() == PLOTLY
 
 
-def test_plotly_stays_for_staff_only(client):
-    assert client.get(f"/staff/reports/plotly.min.js?v={_sha(PLOTLY)}").status_code == 302
+def test_plotly_is_public_like_any_asset_and_compressed_once_per_process(client, monkeypatch):
+    import brotli
+
+    from tests.spies import count_calls
+
+    assets._compressed.cache_clear()
+    compressions = count_calls(monkeypatch, brotli, "compress")
+    url = f"/staff/reports/plotly.min.js?v={_sha(PLOTLY)}"
+    for _ in range(3):
+        with client.get(url, headers={"Accept-Encoding": "gzip;q=0.5, br"}, buffered=True) as reply:
+            assert reply.status_code == 200 and reply.headers["Content-Encoding"] == "br"
+            assert brotli.decompress(reply.get_data()) == PLOTLY
+            # Shared caches may keep it: nothing in it depends on who asks.
+            assert reply.headers["Cache-Control"] == IMMUTABLE and "Cookie" not in reply.headers["Vary"]
+            assert reply.headers["ETag"].endswith(':br"')
+    assert len(compressions) == 1
 
 
 def test_a_changed_file_gets_another_url(app, tmp_path):
