@@ -41,6 +41,13 @@ log = logging.getLogger(__name__)
 REBUILD_BATCH = 5000
 _CELLS = ReportCell.__table__
 _RESPONSES = Response.__table__
+# Sent with every submission, so built once (bound by name): constructing a statement costs more
+# than SQLAlchemy's cache saves when it is made anew each time.
+_LOCK = report_data_changed([sa.bindparam("survey_id")]).returning(Survey.cells_ready)
+_CELL = sa.select(_CELLS.c.id, _CELLS.c.n, _CELLS.c.moments, _CELLS.c.tallies).where(
+    _CELLS.c.survey_id == sa.bindparam("survey_id"), _CELLS.c.cell_key == sa.bindparam("key"))
+_UPDATE_CELL = sa.update(_CELLS).where(_CELLS.c.id == sa.bindparam("cell_id")).values(
+    n=sa.bindparam("new_n"), moments=sa.bindparam("new_moments"), tallies=sa.bindparam("new_tallies"))
 
 
 def tallied_elements(instrument: Instrument) -> tuple[str, ...]:
@@ -119,14 +126,13 @@ def _changes(instrument: Instrument, rows: Iterable, sign: int) -> dict[str, _Ch
 
 def _apply(connection: sa.Connection, survey_id: int, changes: Iterable[_Change]) -> None:
     """Add ``changes`` to the survey's cells, after locking the survey row by moving its version on."""
-    ready = connection.execute(report_data_changed([survey_id]).returning(Survey.cells_ready)).scalar()
+    ready = connection.execute(_LOCK, {"survey_id": survey_id}).scalar()
     if not ready:
         return  # rebuild_cells will count these responses with the others
     for change in changes:
         if change.n == 0 and not np.any(change.sums) and not any(change.tallies.values()):
             continue  # an edit that leaves the cell as it was
-        cell = connection.execute(sa.select(_CELLS.c.id, _CELLS.c.n, _CELLS.c.moments, _CELLS.c.tallies).where(
-            _CELLS.c.survey_id == survey_id, _CELLS.c.cell_key == change.key)).one_or_none()
+        cell = connection.execute(_CELL, {"survey_id": survey_id, "key": change.key}).one_or_none()
         if cell is None:
             if change.n <= 0:
                 _lost_track(connection, survey_id)
@@ -145,8 +151,8 @@ def _apply(connection: sa.Connection, survey_id: int, changes: Iterable[_Change]
         sums = np.frombuffer(cell.moments, dtype=float) + change.sums
         tallies = tally_counter(cell.tallies)
         tallies.update(change.tallies)
-        connection.execute(sa.update(_CELLS).where(_CELLS.c.id == cell.id).values(
-            n=n, moments=sums.tobytes(), tallies=tally_dict(tallies)))
+        connection.execute(_UPDATE_CELL, {"cell_id": cell.id, "new_n": n, "new_moments": sums.tobytes(),
+                                          "new_tallies": tally_dict(tallies)})
 
 
 def _lost_track(connection: sa.Connection, survey_id: int) -> None:
