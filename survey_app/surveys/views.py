@@ -21,10 +21,12 @@ from ..auth.access import role_required
 from ..extensions import db
 from ..form_errors import show_field_errors
 from ..i18n import current_language
-from ..models import Role, Survey, SurveyStatus, Wave
+from ..jobs.views import own_job_or_404
+from ..models import JobStatus, Role, Survey, SurveyStatus, Wave
 from ..models.base import now_utc
 from ..services import reporting, surveys
 from ..services.errors import Conflict, InvalidInput, NotFound
+from ..services.platform.jobs import STATUS_LABELS, start_job
 from ..services.platform.settings import settings
 from ..services.platform.uploads import read_csv_upload
 from ..services.surveys import available_instruments, instrument_of
@@ -161,16 +163,73 @@ def export_invitation_links(slug: str):
 @bp.get("/<slug>/responses.<fmt>")
 @role_required(Role.MANAGER)
 def export_responses(slug: str, fmt: str):
-    """Download submitted responses as CSV or XLSX; ?labels=1 adds the question texts as a row."""
+    """Download submitted responses as CSV or XLSX; ?labels=1 adds the question texts as a row.
+
+    A survey with more responses than a page can write in its time gets a page offering to prepare
+    the file in the background instead.
+    """
     survey = _survey(slug)
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in reporting.DIRECT_ROWS:
         abort(404)
-    table = reporting.response_table(survey, labels=request.args.get("labels") == "1", language=current_language())
+    labels = request.args.get("labels") == "1"
+    size = reporting.export_size(survey)
+    if size > reporting.DIRECT_ROWS[fmt]:
+        return render_template("surveys/export_large.html", survey=survey, fmt=fmt, labels=labels, size=size,
+                               form=FlaskForm())
+    table = reporting.response_table(survey, labels=labels, language=current_language())
     if fmt == "csv":
         return _csv_download(reporting.as_csv(table), f"{slug}-responses.csv")
     reply = send_file(reporting.as_xlsx(table), mimetype=XLSX)
     reply.headers["Content-Disposition"] = _attachment(f"{slug}-responses.xlsx")
     return reply
+
+
+@bp.post("/<slug>/responses.<fmt>")
+@role_required(Role.MANAGER)
+def prepare_export(slug: str, fmt: str):
+    """Start preparing the export in the background and show its progress."""
+    survey = _survey(slug)
+    if fmt not in reporting.DIRECT_ROWS:
+        abort(404)
+    # CSRFProtect has refused a form without its token before this view runs.
+    record = start_job(reporting.EXPORT_KIND, reporting.prepare_export, survey.id, fmt,
+                       request.form.get("labels") == "1", current_language(), created_by_id=current_user.id)
+    return redirect(url_for("surveys.export_status", slug=slug, job_id=record.id), code=303)
+
+
+@bp.get("/<slug>/exports/<job_id>")
+@role_required(Role.MANAGER)
+def export_status(slug: str, job_id: str):
+    """The progress of an export being prepared, then its download link."""
+    survey = _survey(slug)
+    record = _export_job(survey, job_id)
+    ready = record.status is JobStatus.DONE
+    return render_template("jobs/status.html", job=record, status_labels=STATUS_LABELS,
+                           result_url=url_for("surveys.export_download", slug=slug, job_id=job_id) if ready else None,
+                           result_label=_("Download the file"))
+
+
+@bp.get("/<slug>/exports/<job_id>/file")
+@role_required(Role.MANAGER)
+def export_download(slug: str, job_id: str):
+    """The prepared export, to whoever started it (or an admin), until it is removed after a day."""
+    survey = _survey(slug)
+    record = _export_job(survey, job_id)
+    path = reporting.export_file(job_id, record.result["format"]) if record.status is JobStatus.DONE else None
+    if path is None or not path.exists():
+        abort(404)
+    fmt = record.result["format"]
+    reply = send_file(path, mimetype=reporting.MIMETYPES[fmt], conditional=False)
+    reply.headers["Content-Disposition"] = _attachment(f"{slug}-responses.{fmt}")
+    return reply
+
+
+def _export_job(survey: Survey, job_id: str):
+    """:raise 404: for another kind of job, one of another survey, or one another manager started."""
+    record = own_job_or_404(job_id, reporting.EXPORT_KIND)
+    if record.arguments[0] != survey.id:
+        abort(404)
+    return record
 
 
 def _survey(slug: str) -> Survey:
