@@ -186,3 +186,27 @@ def test_an_export_of_ten_times_the_responses_needs_about_the_same_memory(client
     add_responses(survey, 1800)
     large = {path: export_peak(client, path) for path in small}
     assert {path: large[path] < 2 * small[path] for path in small} == {path: True for path in small}, (small, large)
+
+
+def _statements_of_links_export(client, people: int) -> int:
+    survey = make_survey(f"shop{people}", segment_fields={"store": ["north", "south"]})
+    csv_text = "name,phone,email,reference,store\n" + "".join(
+        f"Person {k},1380013{k:04d},,R-{people}-{k},north\n" for k in range(people))
+    import_invitations(survey, csv_text, secret_key=settings().secret_key, wave=survey.waves[0], now=ISSUED)
+    statements = []
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        reply = client.get(f"/staff/surveys/shop{people}/invitations.csv")
+        assert reply.status_code == 200 and reply.get_data().count(b"\n") == people + 1
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_links_export_decides_consent_for_a_batch_in_a_fixed_number_of_statements(client, staff, auth):
+    auth.login()
+    assert _statements_of_links_export(client, 5) == _statements_of_links_export(client, 60)

@@ -9,7 +9,7 @@ import enum
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -90,50 +90,79 @@ def may_contact(
     ``resend_of`` names a message already counted (e.g. ``"invitation:12"``): handing the same
     message to the sending tool again is not a new contact for the frequency cap.
     """
-    customer = active_customer(customer)
+    return contact_decisions([(customer, resend_of)], channel, purpose, today=today)[0]
+
+
+def contact_decisions(
+    messages: Sequence[tuple[Customer, str | None]], channel: ContactChannel | str, purpose: ContactPurpose | str,
+    *, today: date | None = None,
+) -> list[ContactDecision]:
+    """:func:`may_contact` of each (customer, ``resend_of``) pair, in two queries whatever their number."""
     channel, purpose = ContactChannel(channel), ContactPurpose(purpose)
-    if customer.removal_requested_at is not None:
-        return ContactDecision(False, ContactReason.REMOVAL_REQUESTED)
-    latest = db.session.scalar(
-        sa.select(ConsentRecord.granted)
-        .where(ConsentRecord.customer_id == customer.id, ConsentRecord.channel == channel,
-               ConsentRecord.purpose == purpose)
-        .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc()).limit(1)
-    )
-    if latest is False:
-        return ContactDecision(False, ContactReason.OPTED_OUT)
-    if purpose.is_capped:
-        last = _last_capped_contact(customer, today or business_day(), resend_of)
-        if last is not None:
-            return ContactDecision(False, ContactReason.CAPPED, last)
-    return ContactDecision(True, ContactReason.ALLOWED)
+    customers = [active_customer(customer) for customer, _key in messages]
+    ids = sorted({customer.id for customer in customers})
+    refused = {customer_id for customer_id, granted in _latest_consents(ids, channel, purpose) if granted is False}
+    contacts = _capped_contacts(ids, today or business_day()) if purpose.is_capped else {}
+    decisions = []
+    for customer, (_given, resend_of) in zip(customers, messages):
+        if customer.removal_requested_at is not None:
+            decisions.append(ContactDecision(False, ContactReason.REMOVAL_REQUESTED))
+        elif customer.id in refused:
+            decisions.append(ContactDecision(False, ContactReason.OPTED_OUT))
+        else:
+            last = max((at for key, at in contacts.get(customer.id, ()) if key != resend_of), default=None)
+            decisions.append(ContactDecision(True, ContactReason.ALLOWED) if last is None
+                             else ContactDecision(False, ContactReason.CAPPED, last))
+    return decisions
 
 
-def _last_capped_contact(customer: Customer, today: date, resend_of: str | None) -> datetime | None:
+def _latest_consents(customer_ids: list[int], channel: ContactChannel, purpose: ContactPurpose):
+    """(customer id, granted) of each customer's newest consent record for the channel and purpose."""
+    latest: dict[int, bool] = {}
+    for start in range(0, len(customer_ids), 500):
+        for customer_id, granted in db.session.execute(
+            sa.select(ConsentRecord.customer_id, ConsentRecord.granted)
+            .where(ConsentRecord.customer_id.in_(customer_ids[start:start + 500]), ConsentRecord.channel == channel,
+                   ConsentRecord.purpose == purpose)
+            .order_by(ConsentRecord.customer_id, ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
+        ):
+            latest.setdefault(customer_id, granted)
+    return latest.items()
+
+
+def _capped_contacts(customer_ids: list[int], today: date) -> dict[int, list[tuple[str, datetime]]]:
+    """Each customer's (key, moment) contacts for a capped purpose within the cap's days up to ``today``."""
     days = settings().contact_cap_days
     window_start = start_of_business_day(today - timedelta(days=days - 1))
-    query = sa.select(sa.func.max(Contact.contacted_at)).where(
-        Contact.customer_id == customer.id, Contact.purpose.in_(CAPPED_PURPOSES),
-        Contact.contacted_at >= window_start,
-    )
-    if resend_of:
-        query = query.where(Contact.key != resend_of)
-    last = db.session.scalar(query)
-    if last is not None and last.tzinfo is None:  # max() bypasses the column type on SQLite
-        last = last.replace(tzinfo=UTC)
-    return last
+    contacts: dict[int, list[tuple[str, datetime]]] = {}
+    for start in range(0, len(customer_ids), 500):
+        for customer_id, key, at in db.session.execute(
+            sa.select(Contact.customer_id, Contact.key, Contact.contacted_at).where(
+                Contact.customer_id.in_(customer_ids[start:start + 500]), Contact.purpose.in_(CAPPED_PURPOSES),
+                Contact.contacted_at >= window_start)
+        ):
+            contacts.setdefault(customer_id, []).append((key, at if at.tzinfo else at.replace(tzinfo=UTC)))
+    return contacts
 
 
-def record_contact(customer: Customer, channel, purpose, key: str, *, at: datetime | None = None) -> Contact | None:
+def record_contact(customer: Customer, channel, purpose, key: str, *, at: datetime | None = None) -> None:
     """Count a contact for the frequency cap, once per message key; the caller commits."""
-    customer = active_customer(customer)
-    exists = db.session.scalar(sa.select(Contact.id).where(Contact.customer_id == customer.id, Contact.key == key))
-    if exists is not None:
-        return None
-    contact = Contact(customer_id=customer.id, channel=ContactChannel(channel), purpose=ContactPurpose(purpose),
-                      key=key, contacted_at=at or now_utc())
-    db.session.add(contact)
-    return contact
+    record_contacts([(customer, key)], channel, purpose, at=at)
+
+
+def record_contacts(messages: Sequence[tuple[Customer, str]], channel, purpose, *, at: datetime | None = None) -> None:
+    """:func:`record_contact` of each (customer, key) pair not counted yet, in two statements; the caller commits."""
+    pairs = list(dict.fromkeys((active_customer(customer).id, key) for customer, key in messages))
+    counted = set()
+    for start in range(0, len(pairs), 500):
+        batch = pairs[start:start + 500]
+        counted.update(db.session.execute(sa.select(Contact.customer_id, Contact.key).where(
+            Contact.key.in_({key for _id, key in batch}), Contact.customer_id.in_({i for i, _key in batch}))).tuples())
+    new = [{"customer_id": customer_id, "channel": ContactChannel(channel), "purpose": ContactPurpose(purpose),
+            "key": key, "contacted_at": at or now_utc()} for customer_id, key in pairs if (customer_id, key) not in counted]
+    if new:
+        # One executemany: the session's flush would send an INSERT per contact to learn its id.
+        db.session.execute(sa.insert(Contact), new)
 
 
 def set_consent(

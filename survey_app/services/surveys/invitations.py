@@ -30,7 +30,7 @@ from ...models import (
 )
 from ...models.base import now_utc
 from ..customers import consent
-from ..customers.matching import ContactKeys, check_name, note_arrival, resolve_customer
+from ..customers.matching import ContactKeys, active_customer, check_name, note_arrival, resolve_customer
 from ..errors import InvalidInput
 from ..platform import audit
 from ..platform.clock import business_day
@@ -178,14 +178,20 @@ def _link_rows(survey_id, detail, waves, segment_fields, secret_key, link_for, o
                Invitation.id > after)
         .order_by(Invitation.id).limit(LINK_BATCH)
     ).all():
-        rows, exported = [], []
-        for invitation in batch:
-            customer = invitation.customer
-            key = f"invitation:{invitation.id}"
-            decision = consent.may_contact(customer, channel, ContactPurpose.SURVEY, today=today, resend_of=key)
+        rows, exported, handed_over = [], [], []
+        keys = [f"invitation:{invitation.id}" for invitation in batch]
+        decisions = consent.contact_decisions([(i.customer, key) for i, key in zip(batch, keys)], channel,
+                                              ContactPurpose.SURVEY, today=today)
+        contacted_now: set[int] = set()
+        for invitation, key, decision in zip(batch, keys, decisions):
+            customer, contacted = invitation.customer, active_customer(invitation.customer)
+            if decision.allowed and contacted.id in contacted_now:
+                # A second invitation of one customer in this batch: the first was just handed over.
+                decision = consent.ContactDecision(False, consent.ContactReason.CAPPED, now)
             link = optout = ""
             if decision.allowed:
-                consent.record_contact(customer, channel, ContactPurpose.SURVEY, key, at=now)
+                contacted_now.add(contacted.id)
+                handed_over.append((customer, key))
                 link = link_for(token_for(invitation, secret_key))
                 optout = optout_link_for(consent.optout_token(customer, secret_key)) if optout_link_for else ""
             exported.append(customer.id)
@@ -195,6 +201,7 @@ def _link_rows(survey_id, detail, waves, segment_fields, secret_key, link_for, o
                 waves.get(invitation.wave_id, ""), link, business_day(invitation.expires_at).isoformat(), optout,
                 "" if decision.allowed else decision.message,
             ])
+        consent.record_contacts(handed_over, channel, ContactPurpose.SURVEY, at=now)
         after = batch[-1].id
         audit.record_access(actor, AuditAction.EXPORT_PERSONAL_DATA, exported, detail, commit=False)
         db.session.commit()
