@@ -203,7 +203,7 @@ def test_a_policy_change_is_recounted_into_every_open_case_without_moving_its_ve
     assert_kept(open_case, local(2026, 3, 2, 10))
 
 
-def _backfill():
+def migration_backfill():
     """The back-fill function of migration 0012, as the migration runs it."""
     path = Path(__file__).parents[2] / "migrations" / "versions" / "0012_case_deadline.py"
     spec = importlib.util.spec_from_file_location("case_deadline_migration", path)
@@ -228,6 +228,6 @@ def test_the_migration_back_fill_gives_the_kept_rows(app, people):
     kept = db.session.execute(sa.select(table.c.id, *columns).order_by(table.c.id)).all()
     db.session.execute(table.update().values(next_due_at=None, warn_at=None, breach_at=None, sla_rest="ok",
                                              queue_band=0, queue_at=None))
-    assert _backfill()(db.session.connection(), batch_size=3) == 4
+    assert migration_backfill()(db.session.connection(), batch_size=3) == 4
     assert db.session.execute(sa.select(table.c.id, *columns).order_by(table.c.id)).all() == kept
     assert {row.id for row in kept} == {running.id, waiting.id, answered.id, late.id}
