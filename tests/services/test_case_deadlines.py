@@ -231,3 +231,13 @@ def test_the_migration_back_fill_gives_the_kept_rows(app, people):
     assert migration_backfill()(db.session.connection(), batch_size=3) == 4
     assert db.session.execute(sa.select(table.c.id, *columns).order_by(table.c.id)).all() == kept
     assert {row.id for row in kept} == {running.id, waiting.id, answered.id, late.id}
+
+
+def test_the_recount_runs_from_the_command_line(app, runner):
+    case = make_complaint(now=local(2026, 3, 2, 9)).case
+    db.session.add(SlaPolicy(category="product", severity=None, hours={"acknowledge": 2}))
+    db.session.commit()
+    result = runner.invoke(args=["cases", "recount-deadlines"])
+    assert result.exit_code == 0 and "1 case(s) recounted." in result.output
+    db.session.expire_all()
+    assert case.next_due_at == local(2026, 3, 2, 11)
