@@ -14,11 +14,11 @@ from survey_app.models import Case, CaseState, Channel, Severity, SlaPolicy
 from survey_app.services import cases
 from survey_app.services.cases import sla
 from survey_app.services.cases.deadlines import (
+    CLOSED_BAND,
     DEADLINE_COLUMNS,
     RUNNING_BAND,
-    STOPPED_BAND,
-    CLOSED_BAND,
     SLA_SEVERITY,
+    STOPPED_BAND,
     recompute_deadlines,
     sla_state_of,
 )
