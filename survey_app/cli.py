@@ -170,6 +170,13 @@ def rebuild_cells_command(slugs):
         click.echo(f"{survey.slug}: report cells rebuilt")
 
 
+@cases_cli.command("recount-deadlines")
+def recount_deadlines():
+    """Recount the deadlines of every case not closed, after the SLA policies, the calendar days or the
+    business hours changed (the queue orders by them); commits every thousand cases."""
+    click.echo(f"{cases.recompute_deadlines()} case(s) recounted.")
+
+
 @api_tokens_cli.command("create")
 @click.argument("username")
 @click.argument("name")

@@ -9,6 +9,7 @@ from survey_app.extensions import db
 from survey_app.models import ActorKind, CaseEvent, EventKind, Role, StaffUser
 from survey_app.models.base import now_utc
 from survey_app.services import surveys
+from survey_app.services.cases.deadlines import keep_deadlines
 from survey_app.services.cases.intake import ComplaintInput, file_complaint
 from survey_app.services.surveys.publishing import SurveySpec, publish_survey
 from survey_app.services.surveys.responses import new_form_key, store_page
@@ -61,6 +62,7 @@ def put_case_in(case, state, **fields):
     db.session.add(CaseEvent(case_id=case.id, kind=EventKind.TRANSITION, name="set", actor_kind=ActorKind.SYSTEM,
                              from_state=case.state, to_state=state, changes={}, at=now_utc()))
     case.state = state
+    keep_deadlines([case])
     db.session.commit()
     return case
 
@@ -78,4 +80,5 @@ def serve(agent, case, at=None, kind: EventKind = EventKind.NOTE):
     """The agent's work on a case at ``at``: any staff event on it makes its customer served that month."""
     db.session.add(CaseEvent(case_id=case.id, kind=kind, name="note", actor_kind=ActorKind.STAFF, actor_id=agent.id,
                              changes={}, body="Called the customer.", at=at or now_utc()))
+    keep_deadlines([case])
     db.session.commit()

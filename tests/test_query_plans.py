@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import Customer
+from survey_app.models import CaseState, Customer
 from survey_app.services.cases.first_contact import first_contact_rate
+from survey_app.services.cases.operations import escalate_breaches
 from survey_app.services.cases.queue import QueueFilter, queue
 from survey_app.services.customers.timeline import timeline
 from survey_app.services.reporting.datasets import load_dataset
@@ -67,6 +68,13 @@ def firm(app, database, staff):
         " SELECT id, kind, name, 'system', '{}', false, opened_at + interval '1 minute' * step"
         " FROM complaint_case, (VALUES (0, 'transition', 'receive'), (1, 'note', 'note'), (2, 'reply', 'reply'))"
         " AS log(step, kind, name)"))
+    # What the queue orders by, as the clocks would have it: the open cases due within the week
+    # (and a first reply late on each), the closed ones by when they came.
+    connection.execute(sa.text(
+        "UPDATE complaint_case SET next_due_at = opened_at + interval '40 hours',"
+        " warn_at = opened_at + interval '30 hours', breach_at = opened_at + interval '16 hours',"
+        " queue_band = CASE WHEN state = 'investigating' THEN 0 ELSE 2 END,"
+        " queue_at = CASE WHEN state = 'investigating' THEN opened_at + interval '40 hours' ELSE opened_at END"))
     db.session.commit()
     with db.engine.connect() as analyzing:
         analyzing.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
@@ -143,11 +151,19 @@ def test_the_complaint_report_counts_recent_cases_by_index(firm):
     assert _faults(lambda: first_contact_rate(NOW - timedelta(days=7)), ordered=False) == []
 
 
-def test_the_case_queue_finds_open_cases_by_index(firm, staff):
-    # The queue orders running cases before stopped ones by an expression no index holds, so only
-    # the finding of the page's rows is guarded here; its counts by state read every case's state
-    # (an index-only scan of ix_complaint_case_state) until they are kept as they change.
-    assert _faults(lambda: queue(QueueFilter(), staff["manager"], now=NOW), ordered=False, counts=False) == []
+@pytest.mark.parametrize("filters", [QueueFilter(), QueueFilter(sla_state="breached"),
+                                     QueueFilter(state=CaseState.CLOSED_ACCEPTED)])
+def test_the_case_queue_walks_its_index_in_deadline_order(firm, staff, filters):
+    # Its counts by state read every case's state (an index-only scan of ix_complaint_case_state)
+    # until they are kept as they change.
+    first = queue(filters, staff["manager"], now=NOW)
+    assert first.next_after is not None
+    assert _faults(lambda: queue(filters, staff["manager"], after=first.next_after, now=NOW),
+                   ordered=True, counts=False) == []
+
+
+def test_the_sla_check_finds_breached_cases_by_index(firm):
+    assert _faults(lambda: escalate_breaches(NOW - timedelta(days=400)), ordered=False) == []
 
 
 def test_the_customer_timeline_reads_one_customers_records_by_index(firm):

@@ -156,13 +156,21 @@ class Team(db.Model):
         return f"<Team {self.name} {self.strategy}>"
 
 
+def _received(context) -> datetime:
+    """A new case waits in the queue from when it was received until its clocks are first kept."""
+    return context.get_current_parameters().get("opened_at") or now_utc()
+
+
 class Case(db.Model):
     """The workflow projection of a complaint's events; ``version`` guards every write."""
 
     __tablename__ = "complaint_case"
     # The complaint report counts the cases opened since a day through this index instead of the
-    # whole table; (opened_at, id) is also the order the queue pages in.
-    __table_args__ = (Index("ix_complaint_case_opened", "opened_at", "id"),)
+    # whole table. The queue pages in (queue_band, queue_at, id), the order of its own index.
+    __table_args__ = (Index("ix_complaint_case_opened", "opened_at", "id"),
+                      Index("ix_complaint_case_queue", "queue_band", "queue_at", "id"),
+                      # The SLA check finds the open cases past a breach through this one.
+                      Index("ix_complaint_case_breach", "queue_band", "breach_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), unique=True)
@@ -188,6 +196,21 @@ class Case(db.Model):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # What the queue orders and filters by, kept from the event log by services/cases/deadlines.py
+    # with every write that moves a clock. The earliest deadline of the clocks the queue shows
+    # (None when every clock is met or paused within its time)...
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # ...and the moments the case turns "warning" and "breached" while it stays as it is.
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breach_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its SLA state before either moment: ok while a clock runs, else paused, met_late or met.
+    sla_rest: Mapped[str] = mapped_column(String(16), default="ok", server_default="ok")
+    # 0 while a clock runs, 1 when every clock has stopped, 2 once closed; within a band the queue
+    # orders by queue_at: the deadline in band 0, when the complaint was received in the others.
+    queue_band: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
+    # Every write fills it; the column allows NULL only because SQLite cannot add a NOT NULL column
+    # to a table full of cases without rebuilding it.
+    queue_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=True, default=_received)
 
     # Joined: every case page and queue row shows what the complaint said.
     complaint: Mapped[Complaint] = relationship(back_populates="case", lazy="joined")

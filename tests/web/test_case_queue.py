@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import Channel
+from survey_app.models import Channel, SlaPolicy
 from survey_app.models.base import now_utc
 from survey_app.services.cases.queue import PAGE_SIZE
 from tests.factories import make_complaint
@@ -85,3 +85,26 @@ def test_a_page_after_an_unknown_case_starts_at_the_first(client, auth, staff, a
     auth.login("supervisor")
     reply = client.get(f"/staff/cases/?after={after}", headers=EN)
     assert reply.status_code == 200 and references_in(reply.get_data(as_text=True)) == references
+
+
+def walk_pages(client, url: str) -> list[str]:
+    """The references on every page from ``url`` on, following each page's "Next page" link."""
+    shown = []
+    while url:
+        html = client.get(url, headers=EN).get_data(as_text=True)
+        shown += references_in(html)
+        link = re.search(r'href="([^"]+)">Next page<', html)
+        url = link.group(1).replace("&amp;", "&") if link else None
+    return shown
+
+
+def test_the_pages_show_every_case_once_the_one_due_first_first(client, auth, staff, app):
+    # Incidents are to be acknowledged within the hour: filed last, they are due first.
+    db.session.add(SlaPolicy(category="incident", severity=None, hours={"acknowledge": 1}))
+    db.session.commit()
+    products = file_many(app, PAGE_SIZE + 2)
+    with app.test_request_context():
+        incidents = [make_complaint("incident", phone=f"1390013{n:04d}").complaint.reference for n in range(3)]
+    auth.login("supervisor")
+    assert walk_pages(client, "/staff/cases/") == incidents + products
+    assert walk_pages(client, "/staff/cases/?sla=ok&category=incident") == incidents

@@ -2,6 +2,7 @@
 the workflow table and the operations beside it, the queue, SLA clocks, routing, settlement at
 first contact and the follow-up of low survey scores. Blueprints call what is named here."""
 from . import first_contact, labels, sla
+from .deadlines import recompute_deadlines
 from .events import Event
 from .follow_up import open_follow_up
 from .handling_survey import handling_survey_url
@@ -51,6 +52,7 @@ __all__ = [
     "categories", "category_label", "check_intake", "clean_filename", "customer_accepts", "customer_by_phone",
     "customer_of_invitation", "customer_writes", "escalate_breaches", "event_label", "events_of", "file_complaint",
     "find_by_reference", "find_by_tracking_key", "first_contact", "handling_survey_url", "labels", "merge",
-    "open_follow_up", "photo_of", "project", "public_photos", "queue", "reassign", "settlement_limit",
+    "open_follow_up", "photo_of", "project", "public_photos", "queue", "reassign", "recompute_deadlines",
+    "settlement_limit",
     "size_in_words", "sla", "state_label", "tracking_key", "tracking_url", "transition",
 ]

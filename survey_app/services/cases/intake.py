@@ -38,6 +38,7 @@ from ..platform.limits import limited, max_length
 from ..platform.settings import settings
 from ..surveys.invitations import find_invitation
 from . import assignment, notices, tracking, workflow
+from .deadlines import keep_deadlines
 from .labels import ENTRY_CHANNELS, category_label
 from .photos import Photo, photo_problems
 
@@ -128,6 +129,7 @@ def file_complaint(data: ComplaintInput, *, entered_by: StaffUser | None = None,
     actor = (workflow.Actor.staff(entered_by) if entered_by
              else workflow.SYSTEM_ACTOR if response else workflow.CUSTOMER_ACTOR)
     workflow.receive(case, actor, channel=data.channel, now=now)
+    keep_deadlines([case], now)
     if not commit:
         db.session.flush()
         return Filed(complaint, case, key)

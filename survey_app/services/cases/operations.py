@@ -15,6 +15,7 @@ from ..platform.jobs import every
 from . import notices, sla
 from .intake import file_follow_on
 from .photos import check_photos
+from .deadlines import RUNNING_BAND, STOPPED_BAND
 from .events import Event
 from .workflow import (CUSTOMER_ACTOR, NOT_CLOSED, S, SUPERVISORS, SYSTEM_ACTOR, Actor, agent_works_own_team, apply,
                        attach_photos, check_version, save, transition, within_reopen_window)
@@ -136,7 +137,7 @@ def merge(duplicate: Case, survivor: Case, actor: Actor, *, expected_version: in
                              changes={"case": duplicate.id, "reference": duplicate.reference},
                              public=Event.MERGED_IN.row.public, at=now))
     survivor.updated_at = now
-    save(case=duplicate)
+    save(duplicate, survivor)
     return record
 
 
@@ -146,13 +147,16 @@ def escalate_breaches(now: datetime | None = None) -> list[Case]:
     A case waiting for approval gets its breach recorded but keeps its state: it is with the
     supervisors already, and escalating would drop the request they are to decide."""
     now = now or now_utc()
-    cases = list(db.session.scalars(sa.select(Case).where(Case.state.in_(NOT_CLOSED - {S.ESCALATED}))))
-    calendar = sla.calendar_from_config()
+    # The stored deadlines find the cases a clock of which has run out, in one query by index;
+    # only those have their clocks counted, the policies and the calendar read once for all.
+    cases = list(db.session.scalars(sa.select(Case).where(
+        Case.queue_band.in_((RUNNING_BAND, STOPPED_BAND)), Case.breach_at < now,
+        Case.state.in_(NOT_CLOSED - {S.ESCALATED})).order_by(Case.id)))
     events = sla.case_events([c.id for c in cases])
+    clocks = sla.clocks_for(cases, now, events)
     escalated = []
     for case in cases:
-        breached = sla.breached_targets(sla.clocks(case, events[case.id], sla.allowance_for(case), calendar, now),
-                                        events[case.id])
+        breached = sla.breached_targets(clocks[case.id], events[case.id])
         if not breached:
             continue
         for target in breached:

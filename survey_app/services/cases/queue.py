@@ -1,6 +1,5 @@
-"""The case queue: one page of the open cases a staff member may open, those whose clocks run
-first and the longest waiting first, with the count of those cases in each state."""
-from collections.abc import Iterator
+"""The case queue: one page of the cases a staff member may open, those whose clocks run first and
+the one due first first, with the count of those cases in each state."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,7 +13,7 @@ from ...extensions import db
 from ...models import Case, CaseState, Complaint, Severity, StaffUser
 from ...models.base import now_utc
 from ..customers.timeline import cases_worked_by
-from . import sla
+from .deadlines import CLOSED_BAND, STOPPED_BAND, sla_state_of, sla_state_sql
 from .workflow import NOT_CLOSED
 
 PAGE_SIZE = 50
@@ -33,7 +32,6 @@ class QueueFilter:
 @dataclass(frozen=True)
 class QueueRow:
     case: Case
-    clocks: list
     # The earliest moment a running clock runs out; None when every clock is met or paused.
     deadline: datetime | None
     sla_state: str
@@ -49,11 +47,9 @@ class QueuePage:
     next_after: int | None
 
 
-SLA_SEVERITY = ("breached", "warning", "ok", "paused", "met_late", "met")
-# Cases whose every clock is stopped (waiting for the customer, answered) come after those still
-# running. The deadline itself is counted in business hours from each case's log, which a database
-# cannot order by; among running cases under one policy the one received first is due first.
-CLOCKS_STOPPED = sa.case((Case.state.in_(sla.CLOCK_STOPPED), 1), else_=0)
+# The queue's order, that of the index ix_complaint_case_queue: running clocks first, the one due
+# first first; then the cases whose every clock has stopped and the closed ones, the oldest first.
+POSITION = (Case.queue_band, Case.queue_at, Case.id)
 
 
 def queue(filters: QueueFilter, viewer: StaffUser, *, after: int | None = None, now: datetime | None = None,
@@ -61,72 +57,45 @@ def queue(filters: QueueFilter, viewer: StaffUser, *, after: int | None = None, 
     """The page of cases matching ``filters`` (cases not closed unless a state is asked for) that
     ``viewer`` may open, starting after case ``after``, and the number of their cases in each state.
 
-    Each batch of cases costs the same few statements whatever its size: the customer, team and
-    assignee come in the cases' query, the events of all of them in one more."""
+    A page costs the same few statements whatever the number of cases: its cases with their
+    customer, team and assignee in one, the position of ``after`` in one, the counts in one. What
+    it orders and filters by is kept on the case (services/cases/deadlines.py)."""
     now = now or now_utc()
-    shown: list[QueueRow] = []
-    more = False
-    for batch in _batches(_matching(filters, viewer), _start(after), page_size + 1):
-        clocks = sla.clocks_for(batch, now)
-        for case in batch:
-            row = _row(case, clocks[case.id], now)
-            if filters.sla_state and row.sla_state != filters.sla_state:
-                continue
-            if len(shown) == page_size:
-                more = True
-                break
-            shown.append(row)
-        if more:
-            break
+    query = _matching(filters, viewer, now)
+    start = _start(after)
+    if start is not None:
+        query = query.where(sa.tuple_(*POSITION) > start)
+    found = list(db.session.scalars(query.limit(page_size + 1)).unique())
+    shown = [QueueRow(case, case.next_due_at, sla_state_of(case, now), now - case.complaint.created_at)
+             for case in found[:page_size]]
     counts = dict.fromkeys(CaseState, 0)
     counts.update({state: n for state, n in db.session.execute(
         sa.select(Case.state, sa.func.count()).where(cases_worked_by(viewer)).group_by(Case.state))})
-    return QueuePage(shown, counts, shown[-1].case.id if more else None)
+    return QueuePage(shown, counts, shown[-1].case.id if len(found) > page_size else None)
 
 
-def _matching(filters: QueueFilter, viewer: StaffUser) -> sa.Select:
+def _matching(filters: QueueFilter, viewer: StaffUser, now: datetime) -> sa.Select:
     query = sa.select(Case).where(cases_worked_by(viewer)).options(
         joinedload(Case.complaint).joinedload(Complaint.customer), joinedload(Case.team), joinedload(Case.assignee))
-    query = query.where(Case.state == filters.state) if filters.state else query.where(Case.state.in_(NOT_CLOSED))
+    if filters.state is None:
+        # The band says it in the index's first column; the state says it on the row.
+        query = query.where(Case.queue_band <= STOPPED_BAND, Case.state.in_(NOT_CLOSED))
+    else:
+        band = Case.queue_band == CLOSED_BAND if filters.state not in NOT_CLOSED else Case.queue_band <= STOPPED_BAND
+        query = query.where(band, Case.state == filters.state)
     for column, value in ((Case.category, filters.category), (Case.severity, filters.severity),
                           (Case.team_id, filters.team_id), (Case.assignee_id, filters.assignee_id)):
         if value is not None:
             query = query.where(column == value)
-    return query.order_by(CLOCKS_STOPPED, Case.opened_at, Case.id)
+    if filters.sla_state:
+        query = query.where(sla_state_sql(now) == filters.sla_state)
+    return query.order_by(*POSITION)
 
 
 def _start(after: int | None) -> tuple | None:
     """Where the page after case ``after`` starts; None (the first page) when there is no such case."""
-    case = db.session.get(Case, after) if after else None
-    return _position(case) if case else None
-
-
-def _position(case: Case) -> tuple:
-    return int(case.state in sla.CLOCK_STOPPED), case.opened_at, case.id
-
-
-def _batches(query: sa.Select, start: tuple | None, size: int) -> Iterator[list[Case]]:
-    """The cases of ``query`` after ``start``, ``size`` at a time, in the query's order."""
-    while True:
-        page = query
-        if start is not None:
-            stopped, opened_at, case_id = start
-            page = query.where(sa.or_(
-                CLOCKS_STOPPED > stopped,
-                sa.and_(CLOCKS_STOPPED == stopped, sa.or_(
-                    Case.opened_at > opened_at, sa.and_(Case.opened_at == opened_at, Case.id > case_id)))))
-        batch = list(db.session.scalars(page.limit(size)).unique())
-        if batch:
-            yield batch
-        if len(batch) < size:
-            return
-        start = _position(batch[-1])
-
-
-def _row(case: Case, clocks: list, now: datetime) -> QueueRow:
-    running = [c.due_at for c in clocks if c.due_at and c.state.value in ("ok", "warning", "breached")]
-    worst = min((c.state.value for c in clocks), key=SLA_SEVERITY.index)
-    return QueueRow(case, clocks, min(running) if running else None, worst, now - case.complaint.created_at)
+    position = db.session.execute(sa.select(*POSITION).where(Case.id == after)).one_or_none() if after else None
+    return tuple(position) if position else None
 
 
 def age_in_words(age: timedelta) -> str:

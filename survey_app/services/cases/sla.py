@@ -108,10 +108,14 @@ def _public_holidays(country: str, year: int) -> holidays.HolidayBase:
 
 def calendar_from_config() -> BusinessCalendar:
     """The firm's working calendar: its settings and the days it overrides."""
+    return business_calendar(tuple(db.session.execute(sa.select(CalendarDay.day, CalendarDay.workday)).tuples()))
+
+
+def business_calendar(overrides: tuple[tuple[date, bool], ...]) -> BusinessCalendar:
+    """The firm's working calendar from its settings, with these days overridden."""
     firm = settings()
-    overrides = tuple(db.session.execute(sa.select(CalendarDay.day, CalendarDay.workday)).tuples())
     return BusinessCalendar(firm.business_timezone, *firm.business_hours, firm.business_days, firm.holiday_country,
-                            overrides)
+                            tuple(overrides))
 
 
 def acknowledged(events: list[CaseEvent]) -> datetime | None:
@@ -165,10 +169,10 @@ def allowance_for(case: Case) -> Allowance:
         sa.or_(SlaPolicy.category == case.category, SlaPolicy.category.is_(None)),
         sa.or_(SlaPolicy.severity == case.severity, SlaPolicy.severity.is_(None)),
     )).all()
-    return _allowance(case, candidates)
+    return allowance_among(case, candidates)
 
 
-def _allowance(case: Case, policies: list[SlaPolicy]) -> Allowance:
+def allowance_among(case: Case, policies: list[SlaPolicy]) -> Allowance:
     """The allowance of the most specific of ``policies`` that covers the case."""
     candidates = [p for p in policies if p.category in (None, case.category) and p.severity in (None, case.severity)]
     defaults = default_hours()
@@ -197,6 +201,10 @@ class Clock:
     used_seconds: float
     due_at: datetime | None
     met_at: datetime | None
+    # While the clock runs: the moments it turns warning and breached (a breach stays one when it
+    # stops), so the queue can tell its state at any later moment from the row alone (deadlines.py).
+    warn_at: datetime | None = None
+    breach_at: datetime | None = None
 
     @property
     def share_used(self) -> float:
@@ -230,7 +238,8 @@ def _clock(target: Target, case, events, allowance: Allowance, calendar, now) ->
     until = done_at or now
     intervals = running_intervals(case.opened_at, events, until, target.paused_in)
     used = sum(calendar.seconds_between(a, b) for a, b in intervals)
-    due_at = _due_at(intervals, allowed, calendar)
+    due_at = _reached(intervals, allowed, calendar)
+    warn_at = breach_at = None
     if done_at is not None:
         state = ClockState.MET if used <= allowed else ClockState.MET_LATE
     elif used > allowed:
@@ -241,18 +250,38 @@ def _clock(target: Target, case, events, allowance: Allowance, calendar, now) ->
         state = ClockState.WARNING
     else:
         state = ClockState.OK
-    if due_at is None and state in (ClockState.OK, ClockState.WARNING):
-        due_at = calendar.add_seconds(now, allowed - used)
-    return Clock(target, state, allowed, used, due_at, done_at)
+    if done_at is None and case.state not in target.paused_in:
+        # Running on from now: each moment is reached inside the stretches so far, or that much later.
+        due_at = due_at or calendar.add_seconds(now, allowed - used)
+        threshold = allowance.warning_share * allowed
+        warn_at = _reached(intervals, threshold, calendar) or calendar.add_seconds(now, threshold - used)
+        breach_at = _passed(intervals, allowed, calendar) or calendar.add_seconds(
+            calendar.add_seconds(now, allowed - used), 0)
+    elif state is ClockState.BREACHED:
+        breach_at = _passed(intervals, allowed, calendar)
+    return Clock(target, state, allowed, used, due_at, done_at, warn_at, breach_at)
 
 
-def _due_at(intervals, allowed: float, calendar: BusinessCalendar) -> datetime | None:
-    """The moment the allowance ran out inside the intervals so far, if it did."""
-    left = allowed
+def _reached(intervals, seconds: float, calendar: BusinessCalendar) -> datetime | None:
+    """The moment the running time inside the intervals so far reached ``seconds``, if it did: the
+    moment an allowance ran out, which stays where it is however late it is read."""
+    left = seconds
+    for start, end in intervals:
+        spent = calendar.seconds_between(start, end)
+        if spent >= left:
+            return calendar.add_seconds(start, left)
+        left -= spent
+    return None
+
+
+def _passed(intervals, seconds: float, calendar: BusinessCalendar) -> datetime | None:
+    """The last moment the running time inside the intervals so far was not yet past ``seconds``,
+    if it went past: a clock that ran out at closing time is breached once the next working hours begin."""
+    left = seconds
     for start, end in intervals:
         spent = calendar.seconds_between(start, end)
         if spent > left:
-            return calendar.add_seconds(start, left)
+            return calendar.add_seconds(calendar.add_seconds(start, left), 0)
         left -= spent
     return None
 
@@ -267,14 +296,15 @@ def case_events(case_ids: list[int]) -> dict[int, list[CaseEvent]]:
     return grouped
 
 
-def clocks_for(cases: list[Case], now: datetime) -> dict[int, list[Clock]]:
-    """SLA clocks of many cases at once, for the queue: the policies, the calendar and the events
-    are read once for all of them."""
+def clocks_for(cases: list[Case], now: datetime,
+               events: dict[int, list[CaseEvent]] | None = None) -> dict[int, list[Clock]]:
+    """SLA clocks of many cases at once: the policies, the calendar and the events (unless given,
+    as :func:`case_events` reads them) are read once for all of them."""
     calendar = calendar_from_config()
-    events = case_events([case.id for case in cases])
+    events = events if events is not None else case_events([case.id for case in cases])
     # A policy per category and severity at most: few enough to read whole.
     policies = list(db.session.scalars(sa.select(SlaPolicy)))
-    return {case.id: clocks(case, events[case.id], _allowance(case, policies), calendar, now) for case in cases}
+    return {case.id: clocks(case, events[case.id], allowance_among(case, policies), calendar, now) for case in cases}
 
 
 def breached_targets(clock_list: list[Clock], events: list[CaseEvent]) -> list[str]:

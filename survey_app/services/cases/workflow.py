@@ -31,6 +31,7 @@ from ...models import (
 from ...models.base import now_utc
 from ..errors import Conflict, InvalidInput
 from ..platform.settings import settings
+from .deadlines import keep_deadlines
 from .events import Event
 from .handling_survey import invite_to_handling_survey
 from .labels import event_label, state_label
@@ -405,10 +406,12 @@ def check_version(case: Case, expected_version: int) -> None:
                          ref=case.reference, seen=expected_version, now=case.version))
 
 
-def save(case: Case) -> None:
-    """Commit; a concurrent write that got there first turns into a Conflict, and nothing is overwritten."""
+def save(case: Case, *also: Case) -> None:
+    """Keep the deadlines of the case (and of the cases ``also`` written to) and commit; a concurrent
+    write that got there first turns into a Conflict, and nothing is overwritten."""
     reference, seen = case.reference, case.version
     try:
+        keep_deadlines([case, *also])
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
