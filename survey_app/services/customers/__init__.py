@@ -1,13 +1,13 @@
 """One customer per person: matching every channel's contact keys, merges and their undo, the
-consent rules every contact path asks, imports, the customer timeline and the monthly callbacks.
+consent rules every contact path asks, imports, search, the customer timeline and the monthly callbacks.
 Blueprints call what is named here."""
 from . import callbacks, consent, labels, merges
 from .channels import CHANNELS
 from .imports import check_columns, import_customers, import_customers_job, record_customer
 from .matching import (ContactKeys, CustomerDetails, active_customer, add_note, edit_keys, find_by_keys,
                        request_removal, resolve_customer)
-from .timeline import (ENTRY_KIND_LABELS, EntryKind, customer_summary, may_view, open_candidates, search_customers,
-                       timeline)
+from .search import search_customers
+from .timeline import ENTRY_KIND_LABELS, EntryKind, customer_summary, may_view, open_candidates, timeline
 
 __all__ = [
     "CHANNELS", "ContactKeys", "CustomerDetails", "ENTRY_KIND_LABELS", "EntryKind", "active_customer", "add_note",

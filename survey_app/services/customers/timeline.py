@@ -1,4 +1,4 @@
-"""What staff see of a customer: search, who may open a page, and one timeline across channels."""
+"""What staff see of a customer: who may open a page, and one timeline across channels."""
 import enum
 import json
 from dataclasses import dataclass, field
@@ -28,35 +28,9 @@ from ...models import (
     StaffUser,
     Team,
 )
-from ..errors import InvalidInput
 from ..platform.labels import EnumTable
-from .matching import active_customer, name_key, normalise_email, normalise_phone
+from .matching import active_customer
 from .merges import customer_references
-
-SEARCH_LIMIT = 50
-
-
-def search_customers(query: str, *, limit: int = SEARCH_LIMIT) -> list[Customer]:
-    """Customers whose phone, email or reference is ``query``, or whose name contains it."""
-    text = (query or "").strip()
-    if not text:
-        return []
-    conditions = [Customer.reference == text, Customer.name_key.contains(name_key(text), autoescape=True)]
-    try:
-        phone = normalise_phone(text)
-    except InvalidInput:
-        phone = None
-    if phone:
-        conditions.append(Customer.phone == phone)
-    try:
-        email = normalise_email(text) if "@" in text else None
-    except InvalidInput:
-        email = None
-    if email:
-        conditions.append(Customer.email == email)
-    found = db.session.scalars(sa.select(Customer).where(sa.or_(*conditions)).order_by(Customer.id).limit(limit * 2))
-    return list(dict.fromkeys(active_customer(c) for c in found))[:limit]
-
 
 def may_view(user: StaffUser, customer: Customer) -> bool:
     """Supervisors, managers and admins see every customer; an agent those with a complaint whose
