@@ -68,6 +68,13 @@ def test_search_lists_exact_keys_first_then_names_in_order(people):
         reference_holder.id, people["Li Lei"].id, people["Lilian Wang"].id]
 
 
+def test_search_lists_the_name_itself_then_names_starting_with_it_then_names_holding_it(app):
+    for name in ("Ann Leeson", "Wang Lee", "Leeann Zhou", "Lee", "Lee Ann"):
+        customer(name)
+    # Names holding it further in come oldest first: "Ann Leeson" was stored before "Wang Lee".
+    assert names("lee") == ["Lee", "Lee Ann", "Leeann Zhou", "Ann Leeson", "Wang Lee"]
+
+
 def test_search_finds_a_renamed_customer_by_the_new_name_only(people):
     edit_keys(people["Li Lei"], CustomerDetails(name="Zhou Jielun", phone="13800138000"), actor=None)
     assert names("jielun") == names("zh") == ["Zhou Jielun"]
@@ -116,7 +123,7 @@ def test_search_resolves_merged_customers_without_a_query_for_each(app):
     assert for_many == for_one
 
 
-def test_search_stops_at_the_limit_in_name_order(app):
+def test_search_stops_at_the_limit_names_starting_with_the_query_in_name_order_others_oldest_first(app):
     # Stored last name first, so the order of their ids is not that of their names.
     db.session.execute(sa.insert(Customer), [
         {"name": f"Zhang Wei {i:03d}", "name_key": f"zhangwei{i:03d}", "segments": {}}
@@ -124,7 +131,8 @@ def test_search_stops_at_the_limit_in_name_order(app):
     db.session.commit()
     for query in ("zhangwei", "zh"):
         assert names(query) == [f"Zhang Wei {i:03d}" for i in range(SEARCH_LIMIT)], query
-    assert names("wei", limit=3) == ["Zhang Wei 000", "Zhang Wei 001", "Zhang Wei 002"]
+    assert names("wei", limit=3) == ["Zhang Wei 059", "Zhang Wei 058", "Zhang Wei 057"]
+    assert names("zhangwei05", limit=3) == ["Zhang Wei 050", "Zhang Wei 051", "Zhang Wei 052"]
 
 
 @pytest.mark.parametrize("query, found", [

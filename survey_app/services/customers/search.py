@@ -9,16 +9,16 @@ from ..errors import InvalidInput
 from .matching import name_key, normalise_email, normalise_phone, normalise_reference
 
 SEARCH_LIMIT = 50
-# A trigram index finds any part of a name of three characters or more. A shorter query, such as
-# a Chinese surname or a two-character name, is looked up as the start of the name instead: its
-# B-tree gives those in order, so the search stops at the limit however many names share it.
+# A trigram index finds a part of a name of three characters or more; one or two characters (a
+# Chinese surname or a two-character name) are only looked up as the start of a name.
 PART_OF_NAME_FROM = 3
 
 
 def search_customers(query: str, *, limit: int = SEARCH_LIMIT) -> list[Customer]:
-    """Customers whose phone, email or reference is ``query``, then, unless it is a phone number or
-    an email address, those whose name contains it (starts with it, for one or two characters) in
-    the order of their names; a merged customer shows as the one it was merged into, once."""
+    """Customers whose phone, email or reference is ``query``; then, unless it is a phone number or
+    an email address, those whose name is or starts with it, in the order of their names; then, for
+    three characters or more, those whose name holds it further in, oldest first. A merged customer
+    shows as the one it was merged into, once."""
     text = (query or "").strip()
     if not text:
         return []
@@ -48,23 +48,37 @@ def _key(normalise, text: str) -> str | None:
 
 
 def _by_name(key: str | None, limit: int) -> list[Customer]:
+    """Each step reads at most ``limit`` rows in the order of an index, so a name many customers
+    have, or a part of one many names hold, costs no more than a rare one."""
     if key is None:
         return []
-    if len(key) < PART_OF_NAME_FROM:
-        # name_key is in code point order on both databases (models/customer.py), so the names
-        # starting with ``key`` are one range of its index.
-        matches = sa.and_(Customer.name_key >= key, *([] if (end := _just_after(key)) is None
-                                                       else [Customer.name_key < end]))
-    elif db.session.get_bind().dialect.name == "sqlite":
+    # name_key is in code point order on both databases (models/customer.py): the names that are
+    # or start with ``key`` are one range of its B-tree, walked in order, the name itself first.
+    end = _just_after(key)
+    starting = sa.and_(Customer.name_key >= key, *([] if end is None else [Customer.name_key < end]))
+    found = list(db.session.scalars(sa.select(Customer).where(starting)
+                                    .order_by(Customer.name_key, Customer.id).limit(limit)))
+    if len(found) == limit or len(key) < PART_OF_NAME_FROM:
+        return found
+    # Any part, through the trigram index (models/customer_search.py), oldest first; the names found
+    # above come again, and are counted once.
+    if db.session.get_bind().dialect.name == "sqlite":
+        # FTS5 gives its matches in rowid order: SQLite stops at the limit.
         phrase = '"' + key.replace('"', '""') + '"'
-        found = sa.select(name_search.c.rowid).where(sa.literal_column(SQLITE_TABLE).op("MATCH")(phrase))
-        matches = Customer.id.in_(found)
+        holding = (sa.select(Customer).join(name_search, name_search.c.rowid == Customer.id)
+                   .where(sa.literal_column(SQLITE_TABLE).op("MATCH")(phrase)).order_by(name_search.c.rowid))
     else:
-        # pg_trgm's GIN index serves this LIKE (models/customer_search.py); "\" is PostgreSQL's escape.
+        # pg_trgm's GIN index serves this LIKE ("\" is PostgreSQL's escape). Its matches are found
+        # first (MATERIALIZED), the oldest taken, then their rows by id: left to choose, the planner
+        # may walk the primary key in order testing each name, which reads every customer when few match.
         escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        matches = Customer.name_key.like(f"%{escaped}%")
-    return list(db.session.scalars(sa.select(Customer).where(matches)
-                                   .order_by(Customer.name_key, Customer.id).limit(limit)))
+        matching = (sa.select(Customer.id).where(Customer.name_key.like(f"%{escaped}%"))
+                    .cte("holding").prefix_with("MATERIALIZED"))
+        oldest = list(db.session.scalars(sa.select(matching.c.id).order_by(matching.c.id).limit(limit)))
+        if not oldest:
+            return found
+        holding = sa.select(Customer).where(Customer.id.in_(oldest)).order_by(Customer.id)
+    return [*found, *db.session.scalars(holding.limit(limit))]
 
 
 def _just_after(prefix: str) -> str | None:
