@@ -8,6 +8,8 @@ from survey_app.models import Customer
 from survey_app.services.customers.matching import ContactKeys, CustomerDetails, edit_keys, resolve_customer
 from survey_app.services.customers.merges import merge_customers
 from survey_app.services.customers.search import SEARCH_LIMIT, search_customers
+from survey_app.services.customers.timeline import may_view, open_candidate_count, open_candidates, visible_to
+from tests.factories import make_complaint
 
 
 def customer(name, phone=None, email=None, reference=None) -> Customer:
@@ -99,28 +101,55 @@ def test_search_shows_a_merged_customer_as_the_one_it_was_merged_into_once(peopl
     assert names("lilian@example.com") == ["Li Lei"]
 
 
+def counting_statements(action):
+    """What ``action`` returns, and how many statements it sent."""
+    sent = []
+
+    def record(*args):
+        sent.append(args[2])
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        return action(), len(sent)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
 def test_search_resolves_merged_customers_without_a_query_for_each(app):
     survivors = [customer(f"Survivor {i}") for i in range(6)]
     for i, survivor in enumerate(survivors):
         merge_customers(survivor, customer(f"Absorbed {i}"), actor=None)
 
-    def search_counting_statements(query):
+    def search(query):
         db.session.expunge_all()
-        sent = []
+        return sorted(c.name for c in search_customers(query))
 
-        def record(*args):
-            sent.append(args[2])
-
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            return sorted(c.name for c in search_customers(query)), len(sent)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
-
-    many, for_many = search_counting_statements("absorbed")
-    one, for_one = search_counting_statements("absorbed0")
+    many, for_many = counting_statements(lambda: search("absorbed"))
+    one, for_one = counting_statements(lambda: search("absorbed0"))
     assert many == [f"Survivor {i}" for i in range(6)] and one == ["Survivor 0"]
     assert for_many == for_one
+
+
+def test_an_agent_sees_the_customers_of_cases_they_work_as_may_view_says_in_one_query(app, staff, front_desk):
+    worked = [make_complaint(phone=f"1380013800{i}", name=f"Worked {i}").complaint.customer for i in range(4)]
+    others = [customer(f"Other {i}", phone=f"1391234567{i}") for i in range(4)]
+    found = [*others[:2], *worked, *others[2:]]
+    agent = staff["agent"]
+    for loaded in (agent, *found):  # as search gives them: read, not expired by the commits above
+        db.session.refresh(loaded)
+    shown, statements = counting_statements(lambda: visible_to(agent, found))
+    assert shown == worked == [c for c in found if may_view(agent, c)]
+    assert statements == 1
+    assert visible_to(staff["supervisor"], found) == found
+
+
+def test_the_open_pair_count_is_the_review_queues_length(app):
+    first, second, _third = (customer(name, phone) for name, phone in [
+        ("Li Lei", "13800138000"), ("li lei", "13800138001"), ("LI LEI", "13800138002")])
+    pairs = len(open_candidates())
+    assert pairs >= 2 and open_candidate_count() == pairs
+    merge_customers(first, second, actor=None)
+    assert open_candidate_count() == len(open_candidates()) < pairs
 
 
 def test_search_stops_at_the_limit_names_starting_with_the_query_in_name_order_others_oldest_first(app):
