@@ -2,7 +2,7 @@
 adds up cells instead of reading responses
 
 Revision ID: 0014_report_cells
-Revises: 0012_case_deadline
+Revises: 0013_customer_search
 Create Date: 2026-12-02 06:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_report_cells"
-down_revision = "0012_case_deadline"
+down_revision = "0013_customer_search"
 branch_labels = None
 depends_on = None
 

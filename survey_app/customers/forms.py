@@ -12,7 +12,9 @@ from ..services.customers.labels import PURPOSE_LABELS
 
 
 class SearchForm(FlaskForm):
-    q = SearchField(_l("Name, phone, email or reference"), validators=[Optional(), Length(max=200)])
+    # The rule of services/customers/search.py: trigrams need three characters.
+    q = SearchField(_l("Name, phone, email or reference"), validators=[Optional(), Length(max=200)],
+                    description=_l("A name of one or two characters is found by its start, a longer one by any part."))
 
     class Meta:
         csrf = False

@@ -58,9 +58,8 @@ def search():
     """Find customers by name, phone, email or reference."""
     form = SearchForm(request.args)
     found = customers.search_customers(form.q.data) if form.validate() else []
-    visible = [c for c in found if customers.may_view(current_user, c)]
-    return render_template("customers/search.html", form=form, customers=visible,
-                           open_reviews=len(customers.open_candidates())
+    return render_template("customers/search.html", form=form, customers=customers.visible_to(current_user, found),
+                           open_reviews=customers.open_candidate_count()
                            if current_user.role.at_least(Role.SUPERVISOR) else None)
 
 

@@ -6,6 +6,7 @@ from .complaint import (ActorKind, Attachment, CalendarDay, Case, CaseEvent, Cas
                         Remedy, Severity, SlaPolicy, StateCategory, Team)
 from .customer import (Contact, ContactChannel, ContactPurpose, ConsentRecord, ConsentSource, Customer,
                        CustomerEvent, CustomerEventKind)
+from .customer_search import name_search
 from .merge import CustomerArrival, CustomerMerge, DuplicateCandidate, DuplicateReason, DuplicateStatus
 from .job import Job, JobStatus
 from .report_cell import ReportCell
@@ -60,4 +61,5 @@ __all__ = [
     "Survey",
     "SurveyStatus",
     "Wave",
+    "name_search",
 ]

@@ -16,7 +16,11 @@ class Customer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     # Case-folded name without spaces, so "Li Lei" and "li  lei" compare equal when looking for duplicates.
-    name_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    # In code point order on both databases (collation "C" on PostgreSQL, SQLite's own): its index then
+    # serves a search by the start of a name, and both list the names found in the same order.
+    # Searched by any part through the trigram index of models/customer_search.py.
+    name_key: Mapped[str | None] = mapped_column(
+        String(200).with_variant(String(200, collation="C"), "postgresql"), index=True)
     # E.164, normalised by services.customers before it is stored.
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     email: Mapped[str | None] = mapped_column(String(254), index=True)

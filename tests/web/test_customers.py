@@ -77,6 +77,15 @@ def test_search_finds_by_name_phone_email_and_reference(client, staff, auth):
     assert "No customer matches" in client.get("/staff/customers/?q=nobody").get_data(as_text=True)
 
 
+def test_search_finds_a_two_character_chinese_name_and_says_how_short_names_are_found(client, staff, auth):
+    wang = customer("13800138000", name="王芳")
+    customer("13912345678", name="王小芳")
+    auth.login("supervisor")
+    html = client.get("/staff/customers/", query_string={"q": "王芳", "lang": "zh"}).get_data(as_text=True)
+    assert f"/staff/customers/{wang.id}" in html and "王小芳" not in html
+    assert "一两个字的姓名按开头查找" in html
+
+
 def test_agent_search_shows_no_customers_outside_their_cases(client, staff, auth):
     customer("13800138000", name="Li Lei")
     auth.login("agent")
