@@ -26,6 +26,7 @@ from ..services.platform import audit
 from ..services.platform.jobs import start_job
 from ..services.platform.settings import settings
 from ..services.platform.uploads import read_csv_upload
+from ..record_numbers import record_number
 from .forms import (
     ConsentForm,
     CustomerKeysForm,
@@ -175,8 +176,9 @@ def request_removal(customer_id: int):
 @bp.get("/review")
 @role_required(Role.SUPERVISOR)
 def review_queue():
-    """Pairs of customers that may be one person, waiting for a decision."""
-    return render_template("customers/review.html", candidates=customers.open_candidates())
+    """Pairs of customers that may be one person, waiting for a decision, a page at a time."""
+    after = request.args.get("after", type=record_number)
+    return render_template("customers/review.html", page=customers.open_candidates(after=after), after=after)
 
 
 @bp.get("/review/<int:candidate_id>")

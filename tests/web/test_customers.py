@@ -346,3 +346,58 @@ def test_csrf_is_required_on_customer_forms(app, client, staff, auth, duplicates
     assert client.post(f"/staff/customers/{first.id}/edit", data={"phone": "13800138009"}).status_code == 400
     assert client.post(f"/staff/customers/{first.id}/notes", data={"text": "x"}).status_code == 400
     assert client.post(f"/staff/customers/review/{candidate.id}/merge", data={"survivor": "first"}).status_code == 400
+
+
+def _pairs(count: int, tag: str) -> list[int]:
+    """``count`` open pairs, each of two customers with no key in common, found at the same moment."""
+    found = now_utc()
+    ids = []
+    for k in range(count):
+        first, second = Customer(name=f"{tag} {k}"), Customer(name=f"{tag} {k} bis")
+        db.session.add_all([first, second])
+        db.session.flush()
+        pair = DuplicateCandidate(first_id=first.id, second_id=second.id, reason="shared_key", created_at=found)
+        db.session.add(pair)
+        db.session.flush()
+        ids.append(pair.id)
+    db.session.commit()
+    return ids
+
+
+def _walk_review_queue(client) -> tuple[list[int], list[int]]:
+    """The pair ids in the order the pages list them, and the statements each page cost."""
+    import re
+
+    seen, costs, url = [], [], "/staff/customers/review"
+    while url:
+        statements = []
+
+        def count(*_args):
+            statements.append(1)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            html = client.get(url).get_data(as_text=True)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        costs.append(len(statements))
+        seen += [int(n) for n in re.findall(r'href="/staff/customers/review/(\d+)"', html)]
+        following = re.search(r'href="(/staff/customers/review\?after=\d+)"', html)
+        url = following.group(1).replace("&amp;", "&") if following else None
+    return seen, costs
+
+
+def test_the_review_queue_comes_a_page_at_a_time_every_open_pair_once_oldest_first(client, staff, auth, monkeypatch):
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("survey_app.services.customers.timeline"), "REVIEW_PAGE_SIZE", 3)
+    ids = _pairs(8, "Pair")
+    decided = db.session.get(DuplicateCandidate, ids[2])
+    decided.status = DuplicateStatus.DISMISSED
+    db.session.commit()
+    auth.login("supervisor")
+    seen, costs = _walk_review_queue(client)
+    assert seen == [i for i in ids if i != ids[2]] and len(costs) == 3
+    # A page costs the same with three times the pairs.
+    _pairs(16, "More")
+    assert _walk_review_queue(client)[1][0] == costs[0]

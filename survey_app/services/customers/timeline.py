@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from ...extensions import db
 from ...models import (
@@ -206,22 +206,46 @@ _COLLECTORS = {
 }
 
 
-def open_candidates() -> list[DuplicateCandidate]:
-    """The review queue: open pairs whose customers are both still separate, oldest first."""
-    rows = db.session.scalars(sa.select(DuplicateCandidate).where(DuplicateCandidate.status == DuplicateStatus.OPEN)
-                              .order_by(DuplicateCandidate.created_at, DuplicateCandidate.id))
-    return [c for c in rows if not c.first.is_merged and not c.second.is_merged]
+REVIEW_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    """One page of the review queue; ``next_after`` is the pair the next page starts after (None: the last)."""
+
+    candidates: list[DuplicateCandidate]
+    next_after: int | None
+
+
+def open_candidates(*, after: int | None = None, page_size: int | None = None) -> ReviewPage:
+    """A page of the review queue: open pairs whose customers are both still separate, oldest first,
+    starting after pair ``after``. One query, whatever the number of pairs: both customers come in it."""
+    page_size = page_size or REVIEW_PAGE_SIZE
+    first, second = aliased(Customer), aliased(Customer)
+    query = _open_pairs(sa.select(DuplicateCandidate), first, second).options(
+        contains_eager(DuplicateCandidate.first.of_type(first)),
+        contains_eager(DuplicateCandidate.second.of_type(second)),
+    ).order_by(DuplicateCandidate.created_at, DuplicateCandidate.id)
+    start = db.session.get(DuplicateCandidate, after) if after else None
+    if start is not None:
+        query = query.where(sa.or_(DuplicateCandidate.created_at > start.created_at, sa.and_(
+            DuplicateCandidate.created_at == start.created_at, DuplicateCandidate.id > start.id)))
+    rows = list(db.session.scalars(query.limit(page_size + 1)).unique())
+    more = len(rows) > page_size
+    return ReviewPage(rows[:page_size], rows[page_size - 1].id if more else None)
 
 
 def open_candidate_count() -> int:
-    """How many pairs :func:`open_candidates` lists, counted by the database."""
+    """How many pairs the review queue lists, counted by the database."""
     first, second = aliased(Customer), aliased(Customer)
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(DuplicateCandidate)
-        .join(first, first.id == DuplicateCandidate.first_id)
-        .join(second, second.id == DuplicateCandidate.second_id)
-        .where(DuplicateCandidate.status == DuplicateStatus.OPEN, first.merged_into_id.is_(None),
-               second.merged_into_id.is_(None)))
+    return db.session.scalar(_open_pairs(sa.select(sa.func.count()).select_from(DuplicateCandidate), first, second))
+
+
+def _open_pairs(query: sa.Select, first, second) -> sa.Select:
+    return (query.join(first, first.id == DuplicateCandidate.first_id)
+            .join(second, second.id == DuplicateCandidate.second_id)
+            .where(DuplicateCandidate.status == DuplicateStatus.OPEN, first.merged_into_id.is_(None),
+                   second.merged_into_id.is_(None)))
 
 
 def customer_summary(customer: Customer) -> dict:
