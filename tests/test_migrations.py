@@ -85,3 +85,47 @@ def test_customers_stored_before_the_name_index_are_found_by_any_part_of_their_n
             db.session.remove()
             downgrade(revision="base")
             db.engine.dispose()
+
+
+def test_responses_stored_before_the_report_cells_are_added_up_by_the_upgrade(tmp_path):
+    from survey_app.models import InstrumentVersion, ReportCell, Survey
+    from survey_app.services import surveys
+    from survey_app.services.reporting.cells import cell_totals
+    from survey_app.services.reporting.datasets import ResponseFilter
+
+    for kind, url in _databases(tmp_path):
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade(revision="0013_customer_search")
+            surveys.load_paths(surveys.builtin_paths())
+            version = db.session.scalar(sa.select(InstrumentVersion).where(InstrumentVersion.instrument_id == "acsi"))
+            items = surveys.instrument_of(version).item_ids
+            # The tables as they are at 0013, before the survey has its cells_ready column.
+            survey = sa.table("survey", *map(sa.column, (
+                "id", "slug", "title", "instrument_version_id", "languages", "status", "anonymous_link",
+                "segment_fields", "created_at", "data_version")), sa.column("languages", sa.JSON),
+                sa.column("segment_fields", sa.JSON))
+            response = sa.table("response", *map(sa.column, (
+                "survey_id", "form_key", "status", "page", "language", "started_at", "updated_at", "submitted_at")),
+                sa.column("answers", sa.JSON), sa.column("segments", sa.JSON))
+            with db.engine.begin() as connection:
+                connection.execute(sa.insert(survey).values(
+                    id=1, slug="old", title="Old", instrument_version_id=version.id, languages=["en"], status="open",
+                    anonymous_link=True, segment_fields={"store": []}, created_at=now_utc(), data_version=0))
+                connection.execute(sa.insert(response), [
+                    {"survey_id": 1, "form_key": f"k{k}", "status": "submitted", "page": 0, "language": "en",
+                     "started_at": now_utc(), "updated_at": now_utc(), "submitted_at": now_utc(),
+                     "answers": {item: 1 + (k * 7 + j) % 10 for j, item in enumerate(items)},
+                     "segments": {"store": ["north", "south"][k % 2]}} for k in range(40)])
+            upgrade()
+            db.session.remove()
+            old = db.session.get(Survey, 1)
+            assert old.cells_ready and db.session.scalar(sa.select(sa.func.count(ReportCell.id))) == 2, kind
+            totals = cell_totals(old, ResponseFilter((), (("store", "north"),)))
+            assert totals.n == 20 and totals.moments.n == 20, kind
+            db.session.remove()
+            # The way back keeps the surveys and their responses (the database is dropped after).
+            downgrade(revision="0013_customer_search")
+            with db.engine.connect() as connection:
+                assert connection.scalar(sa.text("SELECT count(*) FROM response")) == 40, kind
+            db.engine.dispose()

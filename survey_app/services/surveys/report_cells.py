@@ -191,30 +191,39 @@ def rebuild_cells(survey: Survey) -> None:
     Run once for a survey whose responses the cells do not hold (``cells_ready`` false); the survey
     row stays locked meanwhile, so submissions wait for it rather than be counted twice or not at all.
     """
-    connection = db.session.connection()
-    connection.execute(report_data_changed([survey.id]))
-    connection.execute(sa.delete(_CELLS).where(_CELLS.c.survey_id == survey.id))
-    connection.execute(sa.update(Survey.__table__).where(Survey.__table__.c.id == survey.id).values(cells_ready=True))
-    instrument = instrument_of(survey.instrument_version)
+    add_up(db.session.connection(), survey.id)
+    db.session.commit()
+
+
+def add_up(connection: sa.Connection, survey_id: int) -> None:
+    """:func:`rebuild_cells` through ``connection``, without committing (the migration that made the cells calls it)."""
+    connection.execute(report_data_changed([survey_id]))
+    connection.execute(sa.delete(_CELLS).where(_CELLS.c.survey_id == survey_id))
+    connection.execute(sa.update(Survey.__table__).where(Survey.__table__.c.id == survey_id).values(cells_ready=True))
+    instrument = instrument_of_survey(connection, survey_id)
     totals: dict[str, _Change] = {}
     rows = connection.execute(
         sa.select(_RESPONSES.c.wave_id, _RESPONSES.c.segments, _RESPONSES.c.answers).where(
-            _RESPONSES.c.survey_id == survey.id, _RESPONSES.c.status == ResponseStatus.SUBMITTED)
+            _RESPONSES.c.survey_id == survey_id, _RESPONSES.c.status == ResponseStatus.SUBMITTED)
         .execution_options(yield_per=REBUILD_BATCH))
     for batch in rows.partitions():
-        for key, change in _changes(instrument, batch, +1).items():
-            total = totals.get(key)
-            if total is None:
-                totals[key] = change
-            else:
-                total.n += change.n
-                total.sums = total.sums + change.sums
-                total.tallies.update(change.tallies)
+        _absorb(totals, _changes(instrument, batch, +1))
     for change in totals.values():
         connection.execute(sa.insert(_CELLS).values(
-            survey_id=survey.id, wave_id=change.wave_id, segments=change.segments, cell_key=change.key,
+            survey_id=survey_id, wave_id=change.wave_id, segments=change.segments, cell_key=change.key,
             n=change.n, moments=change.sums.tobytes(), tallies=tally_dict(change.tallies)))
-    db.session.commit()
+
+
+def _absorb(totals: dict[str, _Change], changes: dict[str, _Change]) -> None:
+    """Add ``changes`` into ``totals``, cell by cell."""
+    for key, change in changes.items():
+        total = totals.get(key)
+        if total is None:
+            totals[key] = change
+        else:
+            total.n += change.n
+            total.sums = total.sums + change.sums
+            total.tallies.update(change.tallies)
 
 
 # -- responses written through the session ---------------------------------------------------------
@@ -232,13 +241,7 @@ def _session_write(connection, survey_id: int, before, after) -> None:
         return
     instrument = instrument_of_survey(connection, survey_id)
     changes = _changes(instrument, [before] if before else [], -1)
-    for key, change in _changes(instrument, [after] if after else [], +1).items():
-        if key in changes:
-            changes[key].n += change.n
-            changes[key].sums = changes[key].sums + change.sums
-            changes[key].tallies.update(change.tallies)
-        else:
-            changes[key] = change
+    _absorb(changes, _changes(instrument, [after] if after else [], +1))
     _apply(connection, survey_id, changes.values())
 
 
