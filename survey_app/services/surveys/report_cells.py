@@ -17,8 +17,8 @@ single-statement INSERT or UPDATE) and everything written through the session (t
 at the end: the demo data, an edit, a deletion). A write that bypasses both (a bulk load, a Core
 DELETE) must be followed by :func:`rebuild_cells`. Each change first moves the survey's data
 version on (``report_data_changed``), which locks the survey row until the transaction ends, so
-two writers never read and write one cell at once. A survey whose responses came before its
-cells (an older database) is added up once, by its first report or by ``flask reports rebuild-cells``.
+two writers never read and write one cell at once. The responses of a database older than the
+cells are added up by the migration that made them (:func:`add_up`).
 """
 import hashlib
 import json
@@ -62,20 +62,18 @@ def segment_values(segments: Mapping | None) -> dict[str, str]:
     return {name: str(value) for name, value in (segments or {}).items() if value not in (None, "")}
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def item_value(value) -> float:
     """An item's answer as a number: NaN for "don't know" (stored as null), a skipped item or text."""
-    if isinstance(value, bool) or value is None:
-        return np.nan
-    if isinstance(value, (int, float)):
-        return float(value)
-    return np.nan
+    return float(value) if _is_number(value) else np.nan
 
 
 def answer_key(value) -> str | None:
     """How an answer is counted in a cell's tallies: a number as text; None for anything else."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return str(value)
+    return str(value) if _is_number(value) else None
 
 
 @dataclass
@@ -137,9 +135,7 @@ def _apply(connection: sa.Connection, survey_id: int, changes: Iterable[_Change]
             if change.n <= 0:
                 _lost_track(connection, survey_id)
                 return
-            connection.execute(sa.insert(_CELLS).values(
-                survey_id=survey_id, wave_id=change.wave_id, segments=change.segments, cell_key=change.key,
-                n=change.n, moments=change.sums.tobytes(), tallies=tally_dict(change.tallies)))
+            _insert_cell(connection, survey_id, change)
             continue
         n = cell.n + change.n
         if n < 0:
@@ -153,6 +149,12 @@ def _apply(connection: sa.Connection, survey_id: int, changes: Iterable[_Change]
         tallies.update(change.tallies)
         connection.execute(_UPDATE_CELL, {"cell_id": cell.id, "new_n": n, "new_moments": sums.tobytes(),
                                           "new_tallies": tally_dict(tallies)})
+
+
+def _insert_cell(connection: sa.Connection, survey_id: int, change: _Change) -> None:
+    connection.execute(sa.insert(_CELLS).values(
+        survey_id=survey_id, wave_id=change.wave_id, segments=change.segments, cell_key=change.key,
+        n=change.n, moments=change.sums.tobytes(), tallies=tally_dict(change.tallies)))
 
 
 def _lost_track(connection: sa.Connection, survey_id: int) -> None:
@@ -209,9 +211,7 @@ def add_up(connection: sa.Connection, survey_id: int) -> None:
     for batch in rows.partitions():
         _absorb(totals, _changes(instrument, batch, +1))
     for change in totals.values():
-        connection.execute(sa.insert(_CELLS).values(
-            survey_id=survey_id, wave_id=change.wave_id, segments=change.segments, cell_key=change.key,
-            n=change.n, moments=change.sums.tobytes(), tallies=tally_dict(change.tallies)))
+        _insert_cell(connection, survey_id, change)
 
 
 def _absorb(totals: dict[str, _Change], changes: dict[str, _Change]) -> None:
