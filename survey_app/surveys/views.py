@@ -35,8 +35,6 @@ from .publishing import spec_from_form
 
 bp = Blueprint("surveys", __name__)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 @bp.get("/")
 @role_required(Role.MANAGER)
@@ -179,7 +177,7 @@ def export_responses(slug: str, fmt: str):
     table = reporting.response_table(survey, labels=labels, language=current_language())
     if fmt == "csv":
         return _csv_download(reporting.as_csv(table), f"{slug}-responses.csv")
-    reply = send_file(reporting.as_xlsx(table), mimetype=XLSX)
+    reply = send_file(reporting.as_xlsx(table), mimetype=reporting.MIMETYPES["xlsx"])
     reply.headers["Content-Disposition"] = _attachment(f"{slug}-responses.xlsx")
     return reply
 
