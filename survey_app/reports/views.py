@@ -41,15 +41,15 @@ def index():
 def survey_report(slug: str):
     """The index, paths, drivers and NPS of a survey for the chosen wave and segment."""
     survey = _survey(slug)
-    try:
-        report = _chosen_report(survey)
-    except InvalidInput as error:
-        return render_template("errors/error.html", title=_("Unknown filter"), message=str(error)), 400
     instrument = instrument_of(survey.instrument_version)
     labels = _construct_labels(instrument)
+    try:
+        report, charts = reporting.report_with_charts(survey, _chosen_filter(survey), labels)
+    except InvalidInput as error:
+        return render_template("errors/error.html", title=_("Unknown filter"), message=str(error)), 400
     return render_template(
         "reports/survey.html", survey=survey, instrument=instrument, labels=labels, report=report,
-        charts=reporting.report_charts(report, labels), action_form=FlaskForm(), filter_args=request.args,
+        charts=charts, action_form=FlaskForm(), filter_args=request.args,
         resamples=BOOTSTRAP_RESAMPLES,
     )
 
@@ -60,7 +60,7 @@ def index_csv(slug: str):
     """Download the construct table (index, R², reliability) of the report as CSV."""
     survey = _survey(slug)
     try:
-        report = _chosen_report(survey)
+        report = reporting.report_of(survey, _chosen_filter(survey))
     except InvalidInput:
         abort(400)
     if report.fit is None:
@@ -123,12 +123,12 @@ def _construct_labels(instrument) -> dict[str, str]:
     return {c.id: c.name.get(current_language()) for c in instrument.constructs}
 
 
-def _chosen_report(survey):
-    """The report of the wave and segments the query string chooses.
+def _chosen_filter(survey):
+    """The wave and segments the query string chooses.
 
     :raise InvalidInput: for a wave or segment the survey does not have.
     """
-    return reporting.report_of(survey, reporting.parse_filter(survey, request.args.get("wave"), _segment_args(survey)))
+    return reporting.parse_filter(survey, request.args.get("wave"), _segment_args(survey))
 
 
 def _segment_args(survey, source=None) -> dict[str, str]:

@@ -1,4 +1,6 @@
 """Manager reports: index, paths and NPS from the demo data, filters, and the bootstrap job."""
+import json
+
 import pytest
 import sqlalchemy as sa
 
@@ -160,6 +162,25 @@ def test_cached_report_speaks_each_readers_language(client, auth, app, staff, mo
     assert "At least 30 responses are needed" in english.get_data(as_text=True)
     assert "模型至少需要 30 份答卷" in chinese.get_data(as_text=True)
     assert len(loads) == 1
+
+
+def test_charts_are_drawn_once_per_language_and_data_version(client, auth, demo, monkeypatch):
+    from survey_app.models import Response
+    from survey_app.services.reporting import charts
+    from survey_app.services.surveys.publishing import survey_by_slug
+
+    drawn = count_calls(monkeypatch, charts.figures, "path_diagram")
+    auth.login("manager")
+    pages = [client.get("/staff/reports/demo", headers={"Accept-Language": language}).get_data(as_text=True)
+             for language in ("en", "en", "zh", "zh")]
+    assert len(drawn) == 2
+    chinese_title = json.dumps("结构模型")[1:-1]  # as the chart's data carries it
+    assert "Structural model" in pages[1] and chinese_title in pages[3] and chinese_title not in pages[1]
+    survey = survey_by_slug("demo")
+    like = db.session.scalars(sa.select(Response).where(Response.survey_id == survey.id)).first()
+    make_response(survey, like.answers, segments=like.segments)
+    client.get("/staff/reports/demo", headers={"Accept-Language": "en"})
+    assert len(drawn) == 3
 
 
 def test_bootstrap_uses_the_cached_report_resamples_the_rows_and_records_its_data_version(client, auth, demo, fits):

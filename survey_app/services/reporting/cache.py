@@ -1,4 +1,5 @@
-"""Report results kept by (survey, filter, data version), so a page and its downloads share one fit.
+"""Report results kept by (survey, filter, data version), so a page and its downloads share one fit,
+and what is drawn from a result (its charts in each language) kept beside it.
 
 Flask-Caching (``extensions.cache``), because it offers one interface over a store in the
 process and a shared one: SimpleCache (per process, bounded by CACHE_THRESHOLD) by default, and
@@ -24,7 +25,7 @@ from ...models import Survey
 from .datasets import ResponseFilter
 
 # Bump when what is cached changes shape, so a shared cache never hands a new release an old layout.
-KEY_FORMAT = 2
+KEY_FORMAT = 3
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 # Read on every report view, built once: one row by its primary key, whatever the number of responses.
@@ -36,11 +37,12 @@ def data_version(survey: Survey) -> int:
     return db.session.scalar(_DATA_VERSION, {"survey_id": survey.id})
 
 
-def report_key(survey: Survey, flt: ResponseFilter, version: int) -> str:
-    """The cache key of a result; filters that select the same responses give the same key."""
+def report_key(survey: Survey, flt: ResponseFilter, version: int, part: str = "report") -> str:
+    """The cache key of a result, or of the ``part`` drawn from it; filters that select the same
+    responses give the same key."""
     waves = ",".join(str(w) for w in sorted(flt.wave_ids))
     segments = "&".join(f"{quote(name)}={quote(value)}" for name, value in sorted(flt.segments))
-    return f"report/{KEY_FORMAT}/{survey.id}/{survey.instrument_version_id}/{version}/{waves}/{segments}"
+    return f"report/{KEY_FORMAT}/{survey.id}/{survey.instrument_version_id}/{version}/{waves}/{segments}/{quote(part)}"
 
 
 def fetch(survey: Survey, flt: ResponseFilter, compute: Callable[[Survey, ResponseFilter], T]) -> tuple[T, int]:
@@ -58,6 +60,18 @@ def fetch(survey: Survey, flt: ResponseFilter, compute: Callable[[Survey, Respon
         if data_version(survey) == version:
             _write(key, result)
     return result, version
+
+
+def fetch_part(survey: Survey, flt: ResponseFilter, version: int, part: str, compute: Callable[[], T]) -> T:
+    """The cached ``part`` drawn from the result of data version ``version`` (as :func:`fetch`
+    returned it), computing it on a miss. It belongs to that version whatever has been stored since,
+    so it is kept without a second look at the data."""
+    key = report_key(survey, flt, version, part)
+    result = _read(key)
+    if result is None:
+        result = compute()
+        _write(key, result)
+    return result
 
 
 def _read(key: str):

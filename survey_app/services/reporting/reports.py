@@ -54,6 +54,11 @@ def report_of(survey: Survey, flt: ResponseFilter) -> SurveyReport:
     return report_cache.fetch(survey, flt, build_report)[0]
 
 
+def report_and_version(survey: Survey, flt: ResponseFilter) -> tuple[SurveyReport, int]:
+    """:func:`report_of`, with the data version the report is of."""
+    return report_cache.fetch(survey, flt, build_report)
+
+
 def build_report(survey: Survey, flt: ResponseFilter) -> SurveyReport:
     """Fit the survey's model to what the filtered responses add up to; too few responses give no fit,
     not an error. Reads the survey's report cells, never its responses."""
